@@ -1,0 +1,26 @@
+package dev.athanor.common.launch;
+
+import dev.athanor.common.job.Resources;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a launcher needs to start all workers of one attempt.
+ *
+ * @param job         the worker-facing description (written to the worker's job file)
+ * @param secretNames secrets to inject by reference (never by value in this request)
+ * @param maxRuntime  the attempt is stopped after this long; {@link Duration#ZERO} for no limit
+ * @param gpuIds      GPUs assigned per worker by the scheduler, where the launcher manages GPUs itself
+ */
+public record LaunchRequest(AttemptKey key, WorkerJob job, Resources resources, List<String> secretNames,
+                            Duration maxRuntime, Map<Integer, List<Integer>> gpuIds) {
+    public LaunchRequest {
+        secretNames = secretNames == null ? List.of() : List.copyOf(secretNames);
+        gpuIds = gpuIds == null ? Map.of() : Map.copyOf(gpuIds);
+        if (maxRuntime == null) {
+            maxRuntime = Duration.ZERO;
+        }
+    }
+}
