@@ -1,0 +1,350 @@
+package dev.athanor.controlplane.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.athanor.common.job.JobKind;
+import dev.athanor.common.job.JobState;
+import dev.athanor.common.json.Json;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.spec.FieldError;
+import dev.athanor.controlplane.lifecycle.Dispatcher;
+import dev.athanor.controlplane.live.LiveBus;
+import dev.athanor.controlplane.store.Cursor;
+import dev.athanor.controlplane.store.HistoryStore;
+import dev.athanor.controlplane.store.JobStore;
+import dev.athanor.controlplane.store.JobView;
+import dev.athanor.controlplane.store.TransitionEntity;
+import jakarta.inject.Inject;
+import jakarta.persistence.PersistenceException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/** The jobs API, {@code /api/v1/jobs}. See docs/api.md. */
+@Path("/api/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+    private static final ObjectMapper MAPPER = Json.lenient();
+    private static final Set<String> STATES = Arrays.stream(JobState.values()).map(Enum::name).collect(Collectors.toSet());
+
+    @Inject
+    JobStore jobs;
+    @Inject
+    HistoryStore history;
+    @Inject
+    Validation validation;
+    @Inject
+    Dispatcher dispatcher;
+    @Inject
+    LiveBus bus;
+
+    public record JobList(List<JobView> items, String nextCursor) {
+    }
+
+    public record Items<T>(List<T> items) {
+    }
+
+    public record TimelineEntry(Instant at, String from, String to, int attempt, String reason, String message) {
+    }
+
+    public record MetricSeries(String name, List<HistoryStore.MetricPoint> points) {
+    }
+
+    public record MetricNames(List<String> names) {
+    }
+
+    public record LogPage(List<HistoryStore.LogLine> items, String nextCursor) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Submit a job", description = "201 with Location for a new job; 200 with the existing job "
+            + "when the team already submitted this idempotencyKey.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = {
+            @ExampleObject(name = "AUGMENTATION", value = Examples.AUGMENTATION),
+            @ExampleObject(name = "LABELING", value = Examples.LABELING),
+            @ExampleObject(name = "FINE_TUNE", value = Examples.FINE_TUNE),
+            @ExampleObject(name = "EVALUATION", value = Examples.EVALUATION)}))
+    public Response submit(String body, @Context UriInfo uri) {
+        Validation.Valid v = validation.parse(body);
+        String key = v.submission().idempotencyKey();
+        if (key != null) {
+            var existing = jobs.findByIdempotencyKey(v.submission().team(), key);
+            if (existing.isPresent()) {
+                return Response.ok(existing.get()).build();
+            }
+        }
+        JobView created;
+        try {
+            created = jobs.create(v.submission(), v.spec());
+        } catch (PersistenceException e) {
+            // A concurrent submission with the same idempotency key won the unique index.
+            if (key != null) {
+                var existing = jobs.findByIdempotencyKey(v.submission().team(), key);
+                if (existing.isPresent()) {
+                    return Response.ok(existing.get()).build();
+                }
+            }
+            throw e;
+        }
+        dispatcher.wakeup();
+        return Response.created(uri.getBaseUriBuilder().path("api/v1/jobs").path(created.id().toString()).build())
+                .entity(created).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Get a job")
+    public JobView get(@PathParam("id") UUID id) {
+        return jobs.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    @GET
+    @Operation(summary = "List jobs, newest first", description = "Keyset pagination: pass nextCursor back as cursor.")
+    public JobList list(@QueryParam("team") String team, @QueryParam("state") List<String> state,
+                        @QueryParam("kind") String kind, @QueryParam("limit") Integer limit,
+                        @QueryParam("cursor") String cursor) {
+        List<FieldError> errors = new ArrayList<>();
+        int lim = limit == null ? 50 : limit;
+        if (lim < 1 || lim > 500) {
+            errors.add(new FieldError("limit", "must be between 1 and 500"));
+        }
+        List<String> states = new ArrayList<>();
+        if (state != null) {
+            for (String s : state) {
+                for (String part : s.split(",")) {
+                    String p = part.trim().toUpperCase(Locale.ROOT);
+                    if (p.isEmpty()) {
+                        continue;
+                    }
+                    if (!STATES.contains(p)) {
+                        errors.add(new FieldError("state", "unknown state '" + part.trim() + "'; one of " + STATES.stream().sorted().toList()));
+                    } else {
+                        states.add(p);
+                    }
+                }
+            }
+        }
+        String k = null;
+        if (kind != null && !kind.isBlank()) {
+            k = kind.trim().toUpperCase(Locale.ROOT);
+            try {
+                JobKind.valueOf(k);
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("kind", "unknown kind '" + kind + "'; one of " + Arrays.toString(JobKind.values())));
+            }
+        }
+        Cursor c = null;
+        if (cursor != null && !cursor.isBlank()) {
+            try {
+                c = Cursor.decode(cursor);
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("cursor", e.getMessage()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new BadRequestProblem("Invalid query", errors.stream().map(FieldError::toString)
+                    .collect(Collectors.joining("; ")), errors);
+        }
+        JobStore.Page page = jobs.list(new JobStore.ListFilter(team == null || team.isBlank() ? null : team, states, k), c, lim);
+        return new JobList(page.items(), page.nextCursor());
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Operation(summary = "Cancel a job", description = "202; a running job is stopped (SIGTERM, then SIGKILL after the "
+            + "grace period) and becomes CANCELLED when its workers have exited. 409 for a finished job.")
+    public Response cancel(@PathParam("id") UUID id) {
+        JobStore.CancelResult r = jobs.cancel(id, "user").orElseThrow(() -> notFound(id));
+        if (r.stopWorkers()) {
+            dispatcher.stop(new AttemptKey(id, r.job().attempt()));
+        }
+        return Response.accepted(r.job()).build();
+    }
+
+    @GET
+    @Path("{id}/timeline")
+    @Operation(summary = "Every state change of a job, oldest first, with reasons")
+    public Items<TimelineEntry> timeline(@PathParam("id") UUID id) {
+        requireJob(id);
+        List<TransitionEntity> ts = jobs.timeline(id);
+        return new Items<>(ts.stream().map(t -> new TimelineEntry(t.at, t.fromState, t.toState, t.attempt, t.reason,
+                t.message)).toList());
+    }
+
+    @GET
+    @Path("{id}/attempts")
+    @Operation(summary = "The attempts of a job with exit codes and last log lines")
+    public Items<Map<String, Object>> attempts(@PathParam("id") UUID id) {
+        requireJob(id);
+        return new Items<>(jobs.attempts(id).stream().map(a -> {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("attempt", a.id.number);
+            m.put("state", a.state);
+            m.put("launcher", a.launcher);
+            m.put("launchName", a.launchName);
+            m.put("createdAt", a.createdAt);
+            m.put("startedAt", a.startedAt);
+            m.put("finishedAt", a.finishedAt);
+            m.put("lastHeartbeat", a.lastHeartbeat);
+            m.put("exitCode", a.exitCode);
+            m.put("reason", a.reason);
+            m.put("message", a.message);
+            m.put("lastLines", a.lastLines);
+            m.put("result", a.result);
+            return m;
+        }).toList());
+    }
+
+    @GET
+    @Path("{id}/metrics")
+    @Operation(summary = "Metric names of a job, or one metric series with ?name=")
+    public Object metrics(@PathParam("id") UUID id, @QueryParam("name") String name,
+                          @QueryParam("limit") Integer limit) {
+        requireJob(id);
+        if (name == null || name.isBlank()) {
+            return new MetricNames(history.metricNames(id));
+        }
+        int lim = limit == null ? 10_000 : limit;
+        if (lim < 1 || lim > 100_000) {
+            throw new BadRequestProblem("Invalid query", "limit must be between 1 and 100000",
+                    List.of(new FieldError("limit", "must be between 1 and 100000")));
+        }
+        return new MetricSeries(name, history.metric(id, name, lim));
+    }
+
+    @GET
+    @Path("{id}/logs")
+    @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    @Operation(summary = "Persisted log lines of a job (they outlive the worker); text/plain for raw lines")
+    public Response logs(@PathParam("id") UUID id, @QueryParam("after") String after, @QueryParam("limit") Integer limit,
+                         @QueryParam("attempt") Integer attempt, @Context jakarta.ws.rs.core.HttpHeaders headers) {
+        requireJob(id);
+        long afterId = 0;
+        if (after != null && !after.isBlank()) {
+            try {
+                afterId = Long.parseLong(after);
+            } catch (NumberFormatException e) {
+                throw new BadRequestProblem("Invalid query", "after must be the nextCursor of a previous page",
+                        List.of(new FieldError("after", "must be the nextCursor of a previous page")));
+            }
+        }
+        int lim = limit == null ? 1000 : limit;
+        if (lim < 1 || lim > 10_000) {
+            throw new BadRequestProblem("Invalid query", "limit must be between 1 and 10000",
+                    List.of(new FieldError("limit", "must be between 1 and 10000")));
+        }
+        List<HistoryStore.LogLine> lines = history.logs(id, attempt, afterId, lim);
+        String next = lines.isEmpty() ? (afterId > 0 ? String.valueOf(afterId) : null)
+                : String.valueOf(lines.get(lines.size() - 1).id());
+        boolean text = headers.getAcceptableMediaTypes().stream()
+                .anyMatch(m -> m.isCompatible(MediaType.TEXT_PLAIN_TYPE) && !m.isWildcardType());
+        if (text) {
+            String body = lines.stream().map(HistoryStore.LogLine::line).collect(Collectors.joining("\n"));
+            return Response.ok(lines.isEmpty() ? "" : body + "\n", MediaType.TEXT_PLAIN_TYPE)
+                    .header("X-Next-Cursor", next).build();
+        }
+        return Response.ok(new LogPage(lines, next), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @GET
+    @Path("{id}/artifacts")
+    @Operation(summary = "Files a job produced")
+    public Items<HistoryStore.Artifact> artifacts(@PathParam("id") UUID id) {
+        requireJob(id);
+        return new Items<>(history.artifacts(id));
+    }
+
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Live events of a job (Server-Sent Events): state, progress, metrics, log, artifact")
+    public void events(@PathParam("id") UUID id, @Context SseEventSink sink, @Context Sse sse) {
+        Object lock = new Object();
+        AutoCloseable[] sub = new AutoCloseable[1];
+        sub[0] = bus.subscribe(id, m -> {
+            synchronized (lock) {
+                if (sink.isClosed()) {
+                    closeQuietly(sub[0]);
+                    return;
+                }
+                sink.send(event(sse, m.event(), m.data()));
+                if (m.terminal()) {
+                    closeQuietly(sub[0]);
+                    sink.close();
+                }
+            }
+        });
+        JobView job = jobs.get(id).orElse(null);
+        synchronized (lock) {
+            if (job == null) {
+                closeQuietly(sub[0]);
+                sink.send(event(sse, "error", Map.of("status", 404, "detail", "no job " + id)));
+                sink.close();
+                return;
+            }
+            sink.send(event(sse, "job", job));
+            if (JobState.valueOf(job.state()).isTerminal()) {
+                closeQuietly(sub[0]);
+                sink.close();
+            }
+        }
+    }
+
+    private static OutboundSseEvent event(Sse sse, String name, Object data) {
+        String json;
+        try {
+            json = MAPPER.writeValueAsString(data);
+        } catch (Exception e) {
+            json = "{}";
+        }
+        return sse.newEventBuilder().name(name).data(json).mediaType(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // nothing to do
+        }
+    }
+
+    private void requireJob(UUID id) {
+        if (jobs.get(id).isEmpty()) {
+            throw notFound(id);
+        }
+    }
+
+    private static NotFoundException notFound(UUID id) {
+        return new NotFoundException("no job " + id);
+    }
+}

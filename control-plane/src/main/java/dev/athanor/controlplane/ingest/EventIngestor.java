@@ -1,0 +1,233 @@
+package dev.athanor.controlplane.ingest;
+
+import dev.athanor.common.event.EventCodec;
+import dev.athanor.common.event.MalformedEventException;
+import dev.athanor.common.event.WorkerEvent;
+import dev.athanor.controlplane.config.AthanorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumes worker events from Kafka. Per poll: decode, send undecodable records to the dead-letter topic with the
+ * reason, apply the rest in one database transaction, and only then commit the offsets. A failed transaction
+ * rewinds to the batch start and retries after a backoff, so nothing acknowledged by Kafka is skipped.
+ */
+@ApplicationScoped
+public class EventIngestor {
+    private static final Logger LOG = Logger.getLogger(EventIngestor.class);
+
+    @Inject
+    AthanorConfig config;
+    @Inject
+    IngestService ingest;
+    @Inject
+    MeterRegistry meters;
+
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile boolean running;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private Thread thread;
+
+    void start(@Observes @Priority(10) StartupEvent ev) {
+        if (!config.kafka().enabled()) {
+            LOG.info("Kafka ingest disabled (athanor.kafka.enabled=false)");
+            stopped.countDown();
+            caughtUp.countDown();
+            return;
+        }
+        AthanorConfig.Kafka k = config.kafka();
+        TopicSetup.ensure(k.bootstrapServers(), k.topic(), k.deadLetterTopic(), k.partitions(), k.replicationFactor(),
+                k.retentionHours());
+        running = true;
+        thread = new Thread(this::loop, "athanor-ingest");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            stopped.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits (bounded) until the consumer has drained what was on the topic when it started, so decisions taken
+     * after a restart see every event workers sent while the control plane was down.
+     */
+    public boolean awaitCaughtUp(Duration max) {
+        try {
+            return caughtUp.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void loop() {
+        AthanorConfig.Kafka k = config.kafka();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps(k));
+             KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(producerProps(k))) {
+            consumer = c;
+            c.subscribe(List.of(k.topic()));
+            Duration backoff = Duration.ofMillis(200);
+            while (running) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
+                if (records.isEmpty()) {
+                    if (caughtUp.getCount() > 0) {
+                        checkCaughtUp(c);
+                    }
+                    continue;
+                }
+                try {
+                    process(records, dlq);
+                    c.commitSync(nextOffsets(records));
+                    backoff = Duration.ofMillis(200);
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.warnf("ingest of %d records failed, will retry in %d ms: %s", records.count(),
+                            backoff.toMillis(), e.getMessage());
+                    meters.counter("athanor_ingest_failures_total").increment();
+                    rewind(c, records);
+                    pause(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+                            ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+                }
+            }
+        } catch (WakeupException e) {
+            // shutting down
+        } catch (RuntimeException e) {
+            LOG.error("Kafka ingest stopped", e);
+        } finally {
+            consumer = null;
+            stopped.countDown();
+            caughtUp.countDown();
+        }
+    }
+
+    private void checkCaughtUp(KafkaConsumer<String, byte[]> c) {
+        Set<TopicPartition> assigned = c.assignment();
+        if (assigned.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> end = c.endOffsets(assigned);
+        for (TopicPartition tp : assigned) {
+            if (c.position(tp) < end.getOrDefault(tp, 0L)) {
+                return;
+            }
+        }
+        caughtUp.countDown();
+    }
+
+    private void process(ConsumerRecords<String, byte[]> records, KafkaProducer<String, byte[]> dlq) {
+        List<WorkerEvent> events = new ArrayList<>(records.count());
+        List<Future<?>> sends = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            try {
+                events.add(EventCodec.decode(r.value()));
+            } catch (MalformedEventException e) {
+                ProducerRecord<String, byte[]> dead = new ProducerRecord<>(config.kafka().deadLetterTopic(), r.key(), r.value());
+                dead.headers().add("athanor.dlq.reason", e.getMessage().getBytes(StandardCharsets.UTF_8));
+                dead.headers().add("athanor.dlq.source", (r.topic() + "/" + r.partition() + "@" + r.offset())
+                        .getBytes(StandardCharsets.UTF_8));
+                sends.add(dlq.send(dead));
+                meters.counter("athanor_ingest_dead_letters_total").increment();
+                LOG.warnf("dead-lettered %s/%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+            }
+        }
+        ingest.apply(events);
+        for (Future<?> f : sends) {
+            try {
+                f.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("dead-letter send failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<String, byte[]>> rs = records.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
+        }
+        return offsets;
+    }
+
+    private static void rewind(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            c.seek(tp, records.records(tp).get(0).offset());
+        }
+    }
+
+    private void pause(Duration d) {
+        try {
+            stopped.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Properties consumerProps(AthanorConfig.Kafka k) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, k.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, k.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, k.maxPollRecords());
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    private static Properties producerProps(AthanorConfig.Kafka k) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, k.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+}

@@ -1,0 +1,264 @@
+package dev.athanor.controlplane.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.athanor.common.job.JobKind;
+import dev.athanor.common.job.JobState;
+import dev.athanor.common.job.Resources;
+import dev.athanor.common.json.Json;
+import dev.athanor.common.launch.AttemptExit;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.launch.LaunchException;
+import dev.athanor.common.launch.LaunchRequest;
+import dev.athanor.common.launch.WorkerJob;
+import dev.athanor.controlplane.config.AthanorConfig;
+import dev.athanor.controlplane.ingest.EventIngestor;
+import dev.athanor.controlplane.store.JobEntity;
+import dev.athanor.controlplane.store.JobStore;
+import dev.athanor.controlplane.store.JobView;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control loop: observe (worker exits, stop requests, the launcher's live attempts) → decide (which pending
+ * jobs fit now) → act (record intent, then launch). One thread; every decision is persisted through
+ * {@link JobStore} before the launcher is called, and launches are idempotent, so a crash at any point is safe.
+ */
+@ApplicationScoped
+public class Dispatcher {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    private static final List<String> LIVE = List.of(JobState.LAUNCHING.name(), JobState.RUNNING.name());
+
+    @Inject
+    AthanorConfig config;
+    @Inject
+    JobStore jobs;
+    @Inject
+    LauncherBinding binding;
+    @Inject
+    EventIngestor ingestor;
+
+    private final ConcurrentLinkedQueue<AttemptExit> exits = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean running;
+    private Thread thread;
+    private Instant lastWatchdog = Instant.EPOCH;
+
+    void start(@Observes @Priority(20) StartupEvent ev) {
+        binding.launcher().onExit(e -> {
+            exits.add(e);
+            wakeup();
+        });
+        if (!config.dispatch().enabled()) {
+            LOG.info("dispatcher disabled (athanor.dispatch.enabled=false)");
+            return;
+        }
+        running = true;
+        thread = new Thread(this::loop, "athanor-dispatch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        running = false;
+        wakeup();
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // Workers keep running: a restarted control plane adopts them.
+        binding.launcher().close();
+    }
+
+    /** Asks the loop to run now (a job was submitted, a worker exited). */
+    public void wakeup() {
+        wake.release();
+    }
+
+    /** Asks the launcher to stop an attempt's workers (cancel). */
+    public void stop(AttemptKey key) {
+        stops.add(key);
+        wakeup();
+    }
+
+    private void loop() {
+        try {
+            recover();
+        } catch (RuntimeException e) {
+            LOG.error("recovery after restart failed; continuing", e);
+        }
+        while (running) {
+            try {
+                wake.tryAcquire(config.dispatch().interval().toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+                if (!running) {
+                    break;
+                }
+                cycle();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("dispatch cycle failed; retrying", e);
+            }
+        }
+    }
+
+    /** One observe → decide → act pass. Package-visible for tests. */
+    void cycle() {
+        AttemptExit exit;
+        while ((exit = exits.poll()) != null) {
+            settle(exit);
+        }
+        AttemptKey stop;
+        while ((stop = stops.poll()) != null) {
+            binding.launcher().stop(stop, config.stop().grace());
+        }
+        dispatchPending();
+        Instant now = Instant.now();
+        if (Duration.between(lastWatchdog, now).compareTo(Duration.ofSeconds(5)) >= 0) {
+            lastWatchdog = now;
+            watchdog(now);
+        }
+    }
+
+    private void settle(AttemptExit exit) {
+        try {
+            Optional<JobView> v = jobs.settleExit(exit);
+            v.ifPresent(j -> LOG.infof("attempt %s ended (%s, exit %d) → job %s", exit.key(), exit.reason(),
+                    exit.exitCode(), j.state()));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "cannot settle exit of %s; will retry", exit.key());
+            exits.add(exit);
+        }
+    }
+
+    private void dispatchPending() {
+        Instant now = Instant.now();
+        List<JobEntity> pending = jobs.inStates(List.of(JobState.PENDING.name()), config.dispatch().batch());
+        for (JobEntity j : pending) {
+            if (j.notBefore != null && j.notBefore.isAfter(now)) {
+                continue;
+            }
+            Resources r = Json.lenient().convertValue(j.resources, Resources.class);
+            String never = binding.neverFits(r);
+            if (never != null) {
+                try {
+                    jobs.transition(j.id, j.attempt, JobState.FAILED, "Unschedulable", never, null);
+                } catch (RuntimeException e) {
+                    LOG.debugf("job %s changed while failing it: %s", j.id, e.getMessage());
+                }
+                continue;
+            }
+            if (!binding.fitsNow(r)) {
+                continue; // smaller jobs behind it may still fit (backfill)
+            }
+            Optional<JobView> admitted = jobs.admitAndRecordIntent(j.id, binding.launcher().name(),
+                    "fits free capacity (" + binding.describeFree() + ")");
+            admitted.ifPresent(v -> launch(v, r));
+        }
+    }
+
+    private void launch(JobView v, Resources r) {
+        AttemptKey key = new AttemptKey(v.id(), v.attempt());
+        try {
+            binding.launcher().launch(request(v, r));
+        } catch (LaunchException e) {
+            LOG.warnf("launch of %s failed: %s", key, e.getMessage());
+            AttemptExit failed = new AttemptExit(key, false, -1, "LaunchFailed", e.getMessage(), List.of());
+            if (e.retryable()) {
+                settle(failed);
+            } else {
+                settle(new AttemptExit(key, false, ExitPolicy.EXIT_LAUNCH_REFUSED, "LaunchFailed", e.getMessage(), List.of()));
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "launch of %s failed", key);
+            settle(new AttemptExit(key, false, -1, "LaunchFailed", String.valueOf(e.getMessage()), List.of()));
+        }
+    }
+
+    static LaunchRequest request(JobView v, Resources r) {
+        WorkerJob wj = new WorkerJob(v.id(), v.attempt(), 0, v.name(), v.team(), JobKind.valueOf(v.kind()), r, v.spec());
+        List<String> secrets = new ArrayList<>();
+        JsonNode secret = v.spec() == null ? null : v.spec().get("apiKeySecret");
+        if (secret != null && secret.isTextual() && !secret.asText().isBlank()) {
+            secrets.add(secret.asText());
+        }
+        Duration max = v.maxRuntimeSeconds() > 0 ? Duration.ofSeconds(v.maxRuntimeSeconds()) : Duration.ZERO;
+        return new LaunchRequest(new AttemptKey(v.id(), v.attempt()), wj, r, secrets, max, null);
+    }
+
+    /** After a restart: adopt live workers, settle the ones that are gone, re-launch recorded intents. */
+    private void recover() {
+        // Decide only after every event workers sent while we were down has been applied.
+        ingestor.awaitCaughtUp(Duration.ofSeconds(30));
+        List<JobEntity> live = jobs.inStates(LIVE, 100_000);
+        Set<AttemptKey> liveKeys = new HashSet<>();
+        live.forEach(j -> liveKeys.add(new AttemptKey(j.id, j.attempt)));
+        Set<AttemptKey> reported = binding.recover(k -> !liveKeys.contains(k));
+        Set<AttemptKey> active = binding.launcher().active();
+        int relaunched = 0;
+        int lost = 0;
+        for (JobEntity j : live) {
+            AttemptKey key = new AttemptKey(j.id, j.attempt);
+            if (active.contains(key) || reported.contains(key)) {
+                continue;
+            }
+            if (JobState.LAUNCHING.name().equals(j.state)) {
+                LOG.infof("re-launching %s: its intent was recorded but no worker exists", key);
+                relaunched++;
+                jobs.get(j.id).ifPresent(v -> launch(v, Json.lenient().convertValue(j.resources, Resources.class)));
+            } else {
+                lost++;
+                settle(new AttemptExit(key, false, -1, "Lost",
+                        "no worker process found for this attempt after the control plane restarted", List.of()));
+            }
+        }
+        LOG.infof("recovery: %d live attempts adopted, %d exits reported, %d re-launched, %d lost",
+                active.size(), reported.size(), relaunched, lost);
+    }
+
+    /** Attempts the database thinks are live but the launcher does not know: settle them as lost. */
+    private void watchdog(Instant now) {
+        Set<AttemptKey> active = binding.launcher().active();
+        Duration timeout = config.lostWorker().timeout();
+        for (JobEntity j : jobs.inStates(LIVE, 100_000)) {
+            AttemptKey key = new AttemptKey(j.id, j.attempt);
+            if (active.contains(key) || exits.stream().anyMatch(e -> e.key().equals(key))) {
+                continue;
+            }
+            if (j.updatedAt != null && Duration.between(j.updatedAt, now).compareTo(timeout) > 0) {
+                settle(new AttemptExit(key, false, -1, "Lost",
+                        "the launcher has no worker for this attempt (for more than " + timeout.toSeconds() + " s)",
+                        List.of()));
+            }
+        }
+    }
+
+    /** For tests: the jobs the loop would consider live. */
+    Set<UUID> liveJobIds() {
+        Set<UUID> ids = new HashSet<>();
+        jobs.inStates(LIVE, 100_000).forEach(j -> ids.add(j.id));
+        return ids;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.athanor.controlplane.lifecycle;
+
+import dev.athanor.common.job.Resources;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.launch.Launcher;
+
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The launcher the control plane drives, with what the dispatcher needs beyond the port: current free capacity
+ * and the exits discovered while recovering after a restart.
+ */
+public interface LauncherBinding {
+
+    Launcher launcher();
+
+    /** Whether {@code r} fits the launcher's free capacity right now (all workers at once). */
+    boolean fitsNow(Resources r);
+
+    /** Null if {@code r} can ever fit this launcher; otherwise why it never will. */
+    String neverFits(Resources r);
+
+    /** Short description of free capacity, for "why pending" messages. */
+    String describeFree();
+
+    /**
+     * Re-attaches to workers left by a previous control plane. Exits of workers that are gone are reported through
+     * the launcher's exit listener, except for attempts {@code alreadyFinished} accepts.
+     *
+     * @return the attempts whose exits were (or will be) reported
+     */
+    Set<AttemptKey> recover(Predicate<AttemptKey> alreadyFinished);
+}

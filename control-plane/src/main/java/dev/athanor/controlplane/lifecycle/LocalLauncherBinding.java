@@ -1,0 +1,114 @@
+package dev.athanor.controlplane.lifecycle;
+
+import dev.athanor.common.job.Resources;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.launch.Launcher;
+import dev.athanor.controlplane.config.AthanorConfig;
+import dev.athanor.launcher.local.Capacity;
+import dev.athanor.launcher.local.LocalLauncherConfig;
+import dev.athanor.launcher.local.LocalProcessLauncher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Binds the {@link LocalProcessLauncher} (workers as child processes; GPUs from nvidia-smi or CPU slots) for the
+ * embedded default and single-server labs. Secrets are read from files in {@code <athanor.home>/secrets/<name>}
+ * and handed to the launcher by value only for the jobs that name them.
+ */
+@ApplicationScoped
+public class LocalLauncherBinding implements LauncherBinding {
+    private static final Logger LOG = Logger.getLogger(LocalLauncherBinding.class);
+
+    private final LocalProcessLauncher launcher;
+
+    @Inject
+    public LocalLauncherBinding(AthanorConfig config) {
+        AthanorConfig.Local local = config.local();
+        Path jar = Path.of(local.workerJar()).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            LOG.warnf("worker jar %s does not exist yet: launches will fail until it is built "
+                    + "(./mvnw -pl worker -am package)", jar);
+        }
+        LocalLauncherConfig.Builder b = LocalLauncherConfig.forWorkerJar(jar)
+                .jvmOptions(local.workerJvmOptions())
+                .workRoot(Path.of(local.workDir()))
+                .kafkaBootstrap(config.kafka().bootstrapServers())
+                .eventsTopic(config.kafka().topic())
+                .cpuSlots(local.cpuSlots())
+                .killGrace(config.stop().grace())
+                .heartbeatSeconds(local.heartbeatSeconds())
+                .nvidiaSmi(local.nvidiaSmi().orElse(null))
+                .secrets(readSecrets(Path.of(config.home(), "secrets")))
+                .newSession(true);
+        local.javaCommand().ifPresent(j -> b.command(java.util.List.of(j, "-jar", jar.toString())));
+        this.launcher = new LocalProcessLauncher(b.build());
+        LOG.infof("local launcher: %d GPU(s), %d CPU slot(s), work root %s", launcher.capacity().totalGpus(),
+                local.cpuSlots(), local.workDir());
+    }
+
+    static Map<String, String> readSecrets(Path dir) {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        if (!Files.isDirectory(dir)) {
+            return secrets;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isRegularFile)) {
+            for (Path p : ds) {
+                secrets.put(p.getFileName().toString(), Files.readString(p).strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read secrets from " + dir, e);
+        }
+        return secrets;
+    }
+
+    @Override
+    public Launcher launcher() {
+        return launcher;
+    }
+
+    @Override
+    public boolean fitsNow(Resources r) {
+        Capacity c = launcher.capacity();
+        if (r.gpusPerWorker() == 0) {
+            return c.freeCpuSlots() >= r.workers();
+        }
+        return c.freeGpus() >= r.totalGpus();
+    }
+
+    @Override
+    public String neverFits(Resources r) {
+        Capacity c = launcher.capacity();
+        if (r.gpusPerWorker() == 0) {
+            return r.workers() > c.cpuSlots() ? "needs " + r.workers() + " CPU worker slots; this machine has "
+                    + c.cpuSlots() + " (athanor.local.cpu-slots)" : null;
+        }
+        if (r.totalGpus() > c.totalGpus()) {
+            return "needs " + r.totalGpus() + " GPU(s) (" + r.workers() + " × " + r.gpusPerWorker()
+                    + "); this machine has " + c.totalGpus() + (c.totalGpus() == 0 ? " (nvidia-smi found none)" : "");
+        }
+        return null;
+    }
+
+    @Override
+    public String describeFree() {
+        Capacity c = launcher.capacity();
+        return c.freeGpus() + "/" + c.totalGpus() + " GPUs free, " + c.freeCpuSlots() + "/" + c.cpuSlots()
+                + " CPU slots free";
+    }
+
+    @Override
+    public Set<AttemptKey> recover(Predicate<AttemptKey> alreadyFinished) {
+        return launcher.recover(alreadyFinished).reported();
+    }
+}

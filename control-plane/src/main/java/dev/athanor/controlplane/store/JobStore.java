@@ -1,0 +1,444 @@
+package dev.athanor.controlplane.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.athanor.common.job.IllegalTransitionException;
+import dev.athanor.common.job.JobState;
+import dev.athanor.common.job.JobSubmission;
+import dev.athanor.common.job.StateMachine;
+import dev.athanor.common.json.Json;
+import dev.athanor.common.launch.AttemptExit;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.spec.JobSpec;
+import dev.athanor.controlplane.lifecycle.ExitPolicy;
+import dev.athanor.controlplane.live.LiveBus;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.Query;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import jakarta.transaction.Transactional;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The single place where jobs are created and change state. Every state change takes a row lock on the job,
+ * checks the {@link StateMachine}, appends to the timeline and, once the transaction has committed, tells live
+ * subscribers.
+ */
+@ApplicationScoped
+public class JobStore {
+
+    private static final ObjectMapper MAPPER = Json.lenient();
+
+    @Inject
+    EntityManager em;
+    @Inject
+    LiveBus bus;
+    @Inject
+    TransactionSynchronizationRegistry tsr;
+    @Inject
+    MeterRegistry meters;
+
+    /** The result of a submission: the job and whether this call created it (false: idempotent replay). */
+    public record Created(JobView job, boolean created) {
+    }
+
+    public record Page(List<JobView> items, String nextCursor) {
+    }
+
+    public record ListFilter(String team, Collection<String> states, String kind) {
+    }
+
+    public static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    @Transactional
+    public Optional<JobView> findByIdempotencyKey(String team, String key) {
+        List<JobEntity> found = em.createQuery("from JobEntity where team = :t and idempotencyKey = :k", JobEntity.class)
+                .setParameter("t", team).setParameter("k", key).getResultList();
+        return found.stream().findFirst().map(JobView::of);
+    }
+
+    /** Inserts a new PENDING job and its first timeline entry. */
+    @Transactional
+    public JobView create(JobSubmission s, JobSpec spec) {
+        Instant now = now();
+        JobEntity j = new JobEntity();
+        j.id = UUID.randomUUID();
+        j.name = s.name();
+        j.team = s.team();
+        j.kind = s.kind().name();
+        j.state = JobState.PENDING.name();
+        j.priority = s.priority().name();
+        j.priorityWeight = s.priority().weight();
+        j.labels = MAPPER.valueToTree(s.labels());
+        j.idempotencyKey = s.idempotencyKey();
+        j.resources = MAPPER.valueToTree(s.resources());
+        j.spec = MAPPER.valueToTree(spec);
+        j.maxAttempts = s.maxAttempts();
+        j.retryBackoffSeconds = s.retryBackoffSeconds();
+        j.maxRuntimeSeconds = s.maxRuntimeSeconds();
+        j.reason = "Submitted";
+        j.message = "queued for team " + s.team();
+        j.createdAt = now;
+        j.updatedAt = now;
+        em.persist(j);
+        em.persist(transition(j.id, 0, null, JobState.PENDING, "Submitted", j.message, now));
+        meters.counter("athanor_jobs_submitted_total", "kind", j.kind).increment();
+        return JobView.of(j);
+    }
+
+    @Transactional
+    public Optional<JobView> get(UUID id) {
+        return Optional.ofNullable(em.find(JobEntity.class, id)).map(JobView::of);
+    }
+
+    @Transactional
+    public Optional<JobEntity> entity(UUID id) {
+        JobEntity j = em.find(JobEntity.class, id);
+        if (j != null) {
+            em.detach(j);
+        }
+        return Optional.ofNullable(j);
+    }
+
+    @Transactional
+    public Page list(ListFilter f, Cursor after, int limit) {
+        StringBuilder sql = new StringBuilder("select * from job where true");
+        if (f.team() != null) {
+            sql.append(" and team = :team");
+        }
+        if (f.kind() != null) {
+            sql.append(" and kind = :kind");
+        }
+        if (f.states() != null && !f.states().isEmpty()) {
+            sql.append(" and state in (:states)");
+        }
+        if (after != null) {
+            sql.append(" and (created_at, id) < (:cAt, :cId)");
+        }
+        sql.append(" order by created_at desc, id desc limit :lim");
+        Query q = em.createNativeQuery(sql.toString(), JobEntity.class);
+        if (f.team() != null) {
+            q.setParameter("team", f.team());
+        }
+        if (f.kind() != null) {
+            q.setParameter("kind", f.kind());
+        }
+        if (f.states() != null && !f.states().isEmpty()) {
+            q.setParameter("states", f.states());
+        }
+        if (after != null) {
+            q.setParameter("cAt", after.createdAt());
+            q.setParameter("cId", after.id());
+        }
+        q.setParameter("lim", limit + 1);
+        @SuppressWarnings("unchecked")
+        List<JobEntity> rows = q.getResultList();
+        String next = null;
+        if (rows.size() > limit) {
+            rows = rows.subList(0, limit);
+            JobEntity last = rows.get(limit - 1);
+            next = new Cursor(last.createdAt, last.id).encode();
+        }
+        return new Page(rows.stream().map(JobView::of).toList(), next);
+    }
+
+    @Transactional
+    public List<TransitionEntity> timeline(UUID jobId) {
+        return em.createQuery("from TransitionEntity where jobId = :j order by id", TransitionEntity.class)
+                .setParameter("j", jobId).getResultList();
+    }
+
+    @Transactional
+    public List<AttemptEntity> attempts(UUID jobId) {
+        return em.createQuery("from AttemptEntity where id.jobId = :j order by id.number", AttemptEntity.class)
+                .setParameter("j", jobId).getResultList();
+    }
+
+    /** Jobs in the given states, oldest first, for the dispatcher and recovery. */
+    @Transactional
+    public List<JobEntity> inStates(Collection<String> states, int limit) {
+        List<JobEntity> rows = em.createQuery("from JobEntity where state in :s order by priorityWeight desc, createdAt",
+                JobEntity.class).setParameter("s", states).setMaxResults(limit).getResultList();
+        rows.forEach(em::detach);
+        return rows;
+    }
+
+    /**
+     * Moves a job to {@code to} under a row lock. Returns empty when the job does not exist or its current attempt
+     * is not {@code expectedAttempt} (a stale caller). {@code mutate} may change other fields in the same update.
+     *
+     * @throws IllegalTransitionException when the state machine forbids the move
+     */
+    @Transactional
+    public Optional<JobView> transition(UUID id, Integer expectedAttempt, JobState to, String reason, String message,
+                                        Consumer<JobEntity> mutate) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || (expectedAttempt != null && j.attempt != expectedAttempt)) {
+            return Optional.empty();
+        }
+        apply(j, to, reason, message, now());
+        if (mutate != null) {
+            mutate.accept(j);
+        }
+        return Optional.of(JobView.of(j));
+    }
+
+    /**
+     * Admits a PENDING job: the next attempt is created and the intent to launch (LAUNCHING + deterministic name)
+     * is recorded before any launcher is called.
+     */
+    @Transactional
+    public Optional<JobView> admitAndRecordIntent(UUID id, String launcher, String why) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || !JobState.PENDING.name().equals(j.state)) {
+            return Optional.empty();
+        }
+        Instant now = now();
+        j.attempt += 1;
+        j.notBefore = null;
+        AttemptKey key = new AttemptKey(j.id, j.attempt);
+        apply(j, JobState.ADMITTED, "Admitted", why, now);
+        AttemptEntity a = new AttemptEntity();
+        a.id = new AttemptEntity.Key(j.id, j.attempt);
+        a.state = JobState.LAUNCHING.name();
+        a.launcher = launcher;
+        a.launchName = key.name();
+        a.createdAt = now;
+        em.persist(a);
+        apply(j, JobState.LAUNCHING, "Launching", "attempt " + j.attempt + " → " + launcher + " as " + key.name(), now);
+        return Optional.of(JobView.of(j));
+    }
+
+    /**
+     * Cancels a job. Jobs not holding resources are CANCELLED at once; running ones are marked and must be stopped
+     * by the caller (the job becomes CANCELLED when its workers have exited).
+     *
+     * @return the job, and whether its workers must be stopped
+     * @throws IllegalTransitionException for a finished job
+     */
+    @Transactional
+    public Optional<CancelResult> cancel(UUID id, String by) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null) {
+            return Optional.empty();
+        }
+        JobState s = JobState.valueOf(j.state);
+        if (s.isTerminal()) {
+            throw new IllegalTransitionException(s, JobState.CANCELLED);
+        }
+        if (s == JobState.LAUNCHING || s == JobState.RUNNING) {
+            if (!j.cancelRequested) {
+                j.cancelRequested = true;
+                j.updatedAt = now();
+                j.message = "cancellation requested by " + by + "; stopping workers";
+            }
+            afterCommit(new LiveBus.Message(j.id, "state", JobView.of(j), false));
+            return Optional.of(new CancelResult(JobView.of(j), true));
+        }
+        apply(j, JobState.CANCELLED, "Cancelled", "cancelled by " + by + " while " + s, now());
+        finishAttempt(j, JobState.CANCELLED, null, "Cancelled", "cancelled while " + s, null);
+        return Optional.of(new CancelResult(JobView.of(j), false));
+    }
+
+    public record CancelResult(JobView job, boolean stopWorkers) {
+    }
+
+    /** The worker reported it started: LAUNCHING → RUNNING (ignored for stale attempts or other states). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void markStarted(UUID id, int attempt, String host, Instant at) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || j.attempt != attempt || !JobState.LAUNCHING.name().equals(j.state)) {
+            return;
+        }
+        apply(j, JobState.RUNNING, "Started", "attempt " + attempt + " running on " + host, now());
+        if (j.startedAt == null) {
+            j.startedAt = at;
+        }
+        AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(id, attempt));
+        if (a != null && !a.finished()) {
+            a.state = JobState.RUNNING.name();
+            a.startedAt = at;
+        }
+    }
+
+    /** The worker reported its verdict. Success ends the job at once; other verdicts are settled on exit. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordResult(UUID id, int attempt, String status, String message, JsonNode result) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || j.attempt != attempt) {
+            return;
+        }
+        AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(id, attempt));
+        if (a == null || a.finished()) {
+            return;
+        }
+        a.result = result;
+        JobState s = JobState.valueOf(j.state);
+        if ("SUCCEEDED".equals(status) && !s.isTerminal() && !j.cancelRequested
+                && StateMachine.canTransition(s, JobState.SUCCEEDED)) {
+            apply(j, JobState.SUCCEEDED, "Completed", message == null ? "the worker reported success" : message, now());
+            j.result = result;
+            finishAttempt(j, JobState.SUCCEEDED, 0, "Completed", message, null);
+        } else {
+            j.result = result;
+        }
+    }
+
+    /**
+     * An attempt's workers have all stopped: settle the attempt and decide the job's fate (success, cancel, retry
+     * with backoff, failure). Exits of stale attempts or finished jobs only complete the attempt's record.
+     */
+    @Transactional
+    public Optional<JobView> settleExit(AttemptExit exit) {
+        UUID id = exit.key().jobId();
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null) {
+            return Optional.empty();
+        }
+        AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(id, exit.key().attempt()));
+        JsonNode lines = MAPPER.valueToTree(exit.lastLines());
+        if (a != null && a.finished()) {
+            if (a.exitCode == null) {
+                a.exitCode = exit.exitCode();
+                a.lastLines = lines;
+            }
+            return Optional.of(JobView.of(j));
+        }
+        JobState s = JobState.valueOf(j.state);
+        if (j.attempt != exit.key().attempt() || s.isTerminal() || !(s == JobState.LAUNCHING || s == JobState.RUNNING)) {
+            if (a != null) {
+                finishAttemptRow(a, exit.succeeded() ? JobState.SUCCEEDED : JobState.FAILED, exit.exitCode(),
+                        exit.reason(), exit.message(), lines);
+            }
+            return Optional.of(JobView.of(j));
+        }
+        Instant now = now();
+        ExitPolicy.Decision d = ExitPolicy.decide(exit, j.cancelRequested, j.attempt, j.maxAttempts,
+                j.retryBackoffSeconds, now);
+        String message = d.message();
+        if (!exit.succeeded() && !exit.lastLines().isEmpty()) {
+            message = message + "\nlast lines:\n" + String.join("\n", tail(exit.lastLines(), 20));
+        }
+        switch (d.outcome()) {
+            case SUCCEEDED, CANCELLED, FAILED -> {
+                apply(j, d.finalState(), d.reason(), message, now);
+                finishAttempt(j, d.finalState(), exit.exitCode(), d.reason(), message, lines);
+            }
+            case RETRY -> {
+                apply(j, JobState.RETRYING, d.reason(), message, now);
+                finishAttempt(j, JobState.FAILED, exit.exitCode(), d.reason(), message, lines);
+                j.notBefore = d.retryAt();
+                apply(j, JobState.PENDING, "Backoff", "attempt " + (j.attempt + 1) + " not before " + d.retryAt(), now);
+            }
+        }
+        return Optional.of(JobView.of(j));
+    }
+
+    private static List<String> tail(List<String> lines, int n) {
+        return lines.size() <= n ? lines : lines.subList(lines.size() - n, lines.size());
+    }
+
+    private void finishAttempt(JobEntity j, JobState state, Integer exitCode, String reason, String message, JsonNode lines) {
+        if (j.attempt == 0) {
+            return;
+        }
+        AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(j.id, j.attempt));
+        if (a != null && !a.finished()) {
+            finishAttemptRow(a, state, exitCode, reason, message, lines);
+        }
+    }
+
+    private static void finishAttemptRow(AttemptEntity a, JobState state, Integer exitCode, String reason,
+                                         String message, JsonNode lines) {
+        a.state = state.name();
+        a.finishedAt = now();
+        a.exitCode = exitCode;
+        a.reason = reason;
+        a.message = message;
+        if (lines != null) {
+            a.lastLines = lines;
+        }
+    }
+
+    /** Applies a checked transition to a locked entity and appends it to the timeline. */
+    private void apply(JobEntity j, JobState to, String reason, String message, Instant now) {
+        JobState from = JobState.valueOf(j.state);
+        StateMachine.check(from, to);
+        j.state = to.name();
+        j.reason = reason;
+        j.message = message;
+        j.updatedAt = now;
+        if (to.isTerminal()) {
+            j.finishedAt = now;
+        }
+        em.persist(transition(j.id, j.attempt, from, to, reason, message, now));
+        meters.counter("athanor_job_transitions_total", "to", to.name()).increment();
+        ObjectNode data = MAPPER.createObjectNode();
+        data.put("from", from.name());
+        data.put("to", to.name());
+        data.put("reason", reason);
+        data.put("message", message);
+        data.put("attempt", j.attempt);
+        data.put("at", now.toString());
+        afterCommit(new LiveBus.Message(j.id, "state", data, to.isTerminal()));
+    }
+
+    private static TransitionEntity transition(UUID jobId, int attempt, JobState from, JobState to, String reason,
+                                               String message, Instant at) {
+        TransitionEntity t = new TransitionEntity();
+        t.jobId = jobId;
+        t.attempt = attempt;
+        t.fromState = from == null ? null : from.name();
+        t.toState = to.name();
+        t.reason = reason;
+        t.message = message;
+        t.at = at;
+        return t;
+    }
+
+    /** Publishes to live subscribers once (and only if) the current transaction commits. */
+    public void afterCommit(LiveBus.Message m) {
+        List<LiveBus.Message> pending = pendingMessages();
+        pending.add(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<LiveBus.Message> pendingMessages() {
+        Object key = LiveBus.class;
+        List<LiveBus.Message> list = (List<LiveBus.Message>) tsr.getResource(key);
+        if (list == null) {
+            List<LiveBus.Message> fresh = new ArrayList<>();
+            tsr.putResource(key, fresh);
+            tsr.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        fresh.forEach(bus::publish);
+                    }
+                }
+            });
+            return fresh;
+        }
+        return list;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.athanor.controlplane.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Points the control plane under test at the real PostgreSQL and Kafka of {@link TestInfra}. */
+public class InfraResource implements QuarkusTestResourceLifecycleManager {
+
+    /** The worker jar built by the worker module (the reactor builds it before the control plane). */
+    public static Path workerJar() {
+        return Path.of("..", "worker", "target", "athanor-worker.jar").toAbsolutePath().normalize();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> c = new HashMap<>();
+        c.put("quarkus.datasource.jdbc.url", TestInfra.jdbcUrl());
+        c.put("quarkus.datasource.username", "postgres");
+        c.put("quarkus.datasource.password", "");
+        c.put("athanor.kafka.bootstrap-servers", TestInfra.kafkaBootstrap());
+        c.put("athanor.kafka.partitions", "3");
+        c.put("athanor.home", TestInfra.home().toString());
+        c.put("athanor.local.work-dir", TestInfra.home().resolve("work").toString());
+        c.put("athanor.local.worker-jar", workerJar().toString());
+        c.put("athanor.local.cpu-slots", "2");
+        c.put("athanor.local.nvidia-smi", "");
+        c.put("athanor.local.heartbeat-seconds", "1");
+        c.put("athanor.dispatch.interval", "100ms");
+        c.put("athanor.stop.grace", "5s");
+        return c;
+    }
+
+    @Override
+    public void stop() {
+        // TestInfra services live for the whole JVM; they stop in a shutdown hook.
+    }
+}
