@@ -29,7 +29,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -285,36 +288,26 @@ public class JobResource {
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Live events of a job (Server-Sent Events): state, progress, metrics, log, artifact")
-    public void events(@PathParam("id") UUID id, @Context SseEventSink sink, @Context Sse sse) {
-        Object lock = new Object();
-        AutoCloseable[] sub = new AutoCloseable[1];
-        sub[0] = bus.subscribe(id, m -> {
-            synchronized (lock) {
-                if (sink.isClosed()) {
-                    closeQuietly(sub[0]);
-                    return;
-                }
-                sink.send(event(sse, m.event(), m.data()));
+    @Blocking
+    public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {
+        JobView first = jobs.get(id).orElseThrow(() -> notFound(id));
+        return Multi.createFrom().emitter(em -> {
+            AutoCloseable sub = bus.subscribe(id, m -> {
+                em.emit(event(sse, m.event(), m.data()));
                 if (m.terminal()) {
-                    closeQuietly(sub[0]);
-                    sink.close();
+                    em.complete();
                 }
-            }
-        });
-        JobView job = jobs.get(id).orElse(null);
-        synchronized (lock) {
-            if (job == null) {
-                closeQuietly(sub[0]);
-                sink.send(event(sse, "error", Map.of("status", 404, "detail", "no job " + id)));
-                sink.close();
-                return;
-            }
-            sink.send(event(sse, "job", job));
-            if (JobState.valueOf(job.state()).isTerminal()) {
-                closeQuietly(sub[0]);
-                sink.close();
-            }
-        }
+            });
+            em.onTermination(() -> closeQuietly(sub));
+            // Subscribed first, then read the state (off the IO thread): nothing published in between is lost.
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                JobView now = jobs.get(id).orElse(first);
+                em.emit(event(sse, "job", now));
+                if (JobState.valueOf(now.state()).isTerminal()) {
+                    em.complete();
+                }
+            });
+        }, BackPressureStrategy.BUFFER);
     }
 
     private static OutboundSseEvent event(Sse sse, String name, Object data) {

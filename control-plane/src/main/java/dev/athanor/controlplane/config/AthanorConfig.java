@@ -86,6 +86,10 @@ public interface AthanorConfig {
 
     interface Stop {
         Duration grace();
+
+        /** How long a finished worker's exit waits for its RESULT event to be ingested. */
+        @WithDefault("10s")
+        Duration resultGrace();
     }
 
     interface LostWorker {

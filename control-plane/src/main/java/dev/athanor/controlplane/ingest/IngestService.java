@@ -105,8 +105,8 @@ public class IngestService {
             }
         }
         em.flush();
-        // Reload states: a result may just have finished a job, which makes later progress late.
-        jobRows = loadJobs(c, jobIds);
+        // Whether an event is late is judged on the states before this batch: the progress a worker sent just
+        // before its result still counts, anything for an attempt that had already ended does not.
 
         Map<UUID, WorkerEvent> lastProgress = new LinkedHashMap<>();
         Map<UUID, ObjectNode> lastMetrics = new LinkedHashMap<>();
@@ -196,7 +196,7 @@ public class IngestService {
                         + "progress_phase = coalesce(?, progress_phase), progress_at = coalesce(?, progress_at), "
                         + "last_metrics = case when ?::jsonb is null then last_metrics "
                         + "else coalesce(last_metrics, '{}'::jsonb) || ?::jsonb end "
-                        + "where id = ? and attempt = ? and state not in ('SUCCEEDED','FAILED','CANCELLED')")) {
+                        + "where id = ? and attempt = ?")) {
             java.util.Set<UUID> touched = new java.util.LinkedHashSet<>(lastProgress.keySet());
             touched.addAll(lastMetrics.keySet());
             for (UUID id : touched) {

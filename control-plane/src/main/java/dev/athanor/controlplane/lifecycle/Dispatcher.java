@@ -55,6 +55,9 @@ public class Dispatcher {
     EventIngestor ingestor;
 
     private final ConcurrentLinkedQueue<AttemptExit> exits = new ConcurrentLinkedQueue<>();
+    /** Exits waiting for the worker's RESULT event to be ingested, with the time they stop waiting. */
+    private final java.util.Map<AttemptKey, Instant> awaitingResult = new java.util.HashMap<>();
+    private final List<AttemptExit> deferred = new ArrayList<>();
     private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
@@ -127,8 +130,18 @@ public class Dispatcher {
     /** One observe → decide → act pass. Package-visible for tests. */
     void cycle() {
         AttemptExit exit;
+        List<AttemptExit> ready = new ArrayList<>(deferred);
+        deferred.clear();
         while ((exit = exits.poll()) != null) {
-            settle(exit);
+            ready.add(exit);
+        }
+        for (AttemptExit e : ready) {
+            if (waitForResult(e)) {
+                deferred.add(e);
+            } else {
+                awaitingResult.remove(e.key());
+                settle(e);
+            }
         }
         AttemptKey stop;
         while ((stop = stops.poll()) != null) {
@@ -139,6 +152,28 @@ public class Dispatcher {
         if (Duration.between(lastWatchdog, now).compareTo(Duration.ofSeconds(5)) >= 0) {
             lastWatchdog = now;
             watchdog(now);
+        }
+    }
+
+    /**
+     * A worker that exits on its own has sent its RESULT (and final progress) to Kafka first. Settle its exit only
+     * once that event has been ingested, or after a short grace, so the job's final state carries the worker's
+     * verdict and history instead of racing it. Killed or lost workers sent nothing: no wait.
+     */
+    private boolean waitForResult(AttemptExit e) {
+        boolean sendsResult = e.exitCode() == 0 || e.exitCode() == 1 || e.exitCode() == ExitPolicy.EXIT_INVALID_JOB
+                || e.exitCode() == 143;
+        if (!sendsResult) {
+            return false;
+        }
+        Instant until = awaitingResult.computeIfAbsent(e.key(), k -> Instant.now().plus(config.stop().resultGrace()));
+        if (Instant.now().isAfter(until)) {
+            return false;
+        }
+        try {
+            return !jobs.hasResult(e.key());
+        } catch (RuntimeException ex) {
+            return false;
         }
     }
 

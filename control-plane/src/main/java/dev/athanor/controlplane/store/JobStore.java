@@ -164,6 +164,13 @@ public class JobStore {
                 .setParameter("j", jobId).getResultList();
     }
 
+    /** Whether the worker's own verdict (its RESULT event) for this attempt has been ingested. */
+    @Transactional
+    public boolean hasResult(AttemptKey key) {
+        AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(key.jobId(), key.attempt()));
+        return a == null || a.result != null;
+    }
+
     @Transactional
     public List<AttemptEntity> attempts(UUID jobId) {
         return em.createQuery("from AttemptEntity where id.jobId = :j order by id.number", AttemptEntity.class)
@@ -285,7 +292,17 @@ public class JobStore {
             return;
         }
         AttemptEntity a = em.find(AttemptEntity.class, new AttemptEntity.Key(id, attempt));
-        if (a == null || a.finished()) {
+        if (a == null) {
+            return;
+        }
+        if (a.finished()) {
+            // The exit was settled first: keep the verdict's data, never change the state.
+            if (a.result == null) {
+                a.result = result;
+            }
+            if (j.result == null) {
+                j.result = result;
+            }
             return;
         }
         a.result = result;
