@@ -14,7 +14,6 @@ import dev.athanor.controlplane.store.JobStore;
 import dev.athanor.controlplane.store.JobView;
 import dev.athanor.controlplane.store.TransitionEntity;
 import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -106,7 +105,7 @@ public class JobResource {
         JobView created;
         try {
             created = jobs.create(v.submission(), v.spec());
-        } catch (PersistenceException e) {
+        } catch (JobStore.DuplicateKeyException e) {
             // A concurrent submission with the same idempotency key won the unique index.
             if (key != null) {
                 var existing = jobs.findByIdempotencyKey(v.submission().team(), key);

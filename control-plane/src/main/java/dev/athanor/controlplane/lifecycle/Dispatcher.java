@@ -63,6 +63,8 @@ public class Dispatcher {
     private volatile boolean running;
     private Thread thread;
     private Instant lastWatchdog = Instant.EPOCH;
+    private long lastCycle;
+    private static final long MIN_CYCLE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     void start(@Observes @Priority(20) StartupEvent ev) {
         binding.launcher().onExit(e -> {
@@ -113,7 +115,13 @@ public class Dispatcher {
         while (running) {
             try {
                 wake.tryAcquire(config.dispatch().interval().toMillis(), TimeUnit.MILLISECONDS);
+                // Coalesce bursts of wake-ups (hundreds of submissions per second) into one cycle per 50 ms.
+                long since = System.nanoTime() - lastCycle;
+                if (since < MIN_CYCLE_GAP_NANOS) {
+                    TimeUnit.NANOSECONDS.sleep(MIN_CYCLE_GAP_NANOS - since);
+                }
                 wake.drainPermits();
+                lastCycle = System.nanoTime();
                 if (!running) {
                     break;
                 }
@@ -189,28 +197,29 @@ public class Dispatcher {
     }
 
     private void dispatchPending() {
-        Instant now = Instant.now();
-        List<JobEntity> pending = jobs.inStates(List.of(JobState.PENDING.name()), config.dispatch().batch());
-        for (JobEntity j : pending) {
-            if (j.notBefore != null && j.notBefore.isAfter(now)) {
-                continue;
-            }
-            Resources r = Json.lenient().convertValue(j.resources, Resources.class);
+        if (!binding.anyFree()) {
+            return; // nothing can start: do not scan the queue at all
+        }
+        for (JobStore.Pending j : jobs.pending(Instant.now(), config.dispatch().batch())) {
+            Resources r = Json.lenient().convertValue(j.resources(), Resources.class);
             String never = binding.neverFits(r);
             if (never != null) {
                 try {
-                    jobs.transition(j.id, j.attempt, JobState.FAILED, "Unschedulable", never, null);
+                    jobs.transition(j.id(), j.attempt(), JobState.FAILED, "Unschedulable", never, null);
                 } catch (RuntimeException e) {
-                    LOG.debugf("job %s changed while failing it: %s", j.id, e.getMessage());
+                    LOG.debugf("job %s changed while failing it: %s", j.id(), e.getMessage());
                 }
                 continue;
             }
             if (!binding.fitsNow(r)) {
                 continue; // smaller jobs behind it may still fit (backfill)
             }
-            Optional<JobView> admitted = jobs.admitAndRecordIntent(j.id, binding.launcher().name(),
+            Optional<JobView> admitted = jobs.admitAndRecordIntent(j.id(), binding.launcher().name(),
                     "fits free capacity (" + binding.describeFree() + ")");
             admitted.ifPresent(v -> launch(v, r));
+            if (!binding.anyFree()) {
+                return;
+            }
         }
     }
 

@@ -18,6 +18,9 @@ public interface LauncherBinding {
     /** Whether {@code r} fits the launcher's free capacity right now (all workers at once). */
     boolean fitsNow(Resources r);
 
+    /** Whether anything at all could start now (a free GPU or CPU slot). */
+    boolean anyFree();
+
     /** Null if {@code r} can ever fit this launcher; otherwise why it never will. */
     String neverFits(Resources r);
 

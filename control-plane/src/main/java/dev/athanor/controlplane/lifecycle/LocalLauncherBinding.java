@@ -87,6 +87,12 @@ public class LocalLauncherBinding implements LauncherBinding {
     }
 
     @Override
+    public boolean anyFree() {
+        Capacity c = launcher.capacity();
+        return c.freeGpus() > 0 || c.freeCpuSlots() > 0;
+    }
+
+    @Override
     public String neverFits(Resources r) {
         Capacity c = launcher.capacity();
         if (r.gpusPerWorker() == 0) {

@@ -84,7 +84,7 @@ public class HistoryStore {
         return n;
     }
 
-    static Instant instant(Object o) {
+    public static Instant instant(Object o) {
         if (o == null) {
             return null;
         }
