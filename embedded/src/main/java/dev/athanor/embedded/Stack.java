@@ -109,6 +109,22 @@ public final class Stack implements AutoCloseable {
                 .save();
     }
 
+    /**
+     * Starts a new control plane process on the same PostgreSQL, Kafka and home after the previous one stopped or
+     * was killed (used by crash-recovery tests and operators). Stops the current one first if it still runs.
+     */
+    public synchronized void restartControlPlane() throws IOException {
+        checkNotClosed();
+        if (controlPlane != null && controlPlane.process().isAlive()) {
+            controlPlane.stop(Duration.ofSeconds(30));
+        }
+        Path log = logs(home()).resolve("control-plane.log");
+        controlPlane = ControlPlaneProcess.start(options.controlPlaneJar(), controlPlaneEnv(),
+                options.controlPlaneJvmOptions(), options.httpPort(), log);
+        new StateFile(home().resolve("run.properties")).put("control.pid", controlPlane.process().pid()).save();
+        awaitReadyUnlocked();
+    }
+
     private void awaitReadyUnlocked() throws IOException {
         controlPlane.awaitReady(options.readyTimeout());
     }

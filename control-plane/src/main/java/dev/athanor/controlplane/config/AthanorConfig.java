@@ -48,6 +48,9 @@ public interface AthanorConfig {
 
         String groupId();
 
+        /** Static group membership id; must be unique per control-plane replica (the pod name in Kubernetes). */
+        String instanceId();
+
         int maxPollRecords();
 
         @WithDefault("true")

@@ -212,6 +212,10 @@ public class EventIngestor {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, k.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, k.groupId());
+        // Static membership: a restarted control plane takes its partitions back at once instead of waiting for
+        // the dead member's session to expire, so recovery sees the events workers sent while it was down.
+        p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, k.instanceId());
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, k.maxPollRecords());

@@ -169,8 +169,10 @@ public class Dispatcher {
      * verdict and history instead of racing it. Killed or lost workers sent nothing: no wait.
      */
     private boolean waitForResult(AttemptExit e) {
+        // -1: the exit code is unknown (a worker that ended while no control plane watched it): it may have
+        // reported its verdict, so wait for that too.
         boolean sendsResult = e.exitCode() == 0 || e.exitCode() == 1 || e.exitCode() == ExitPolicy.EXIT_INVALID_JOB
-                || e.exitCode() == 143;
+                || e.exitCode() == 143 || e.exitCode() == -1;
         if (!sendsResult) {
             return false;
         }
@@ -255,7 +257,7 @@ public class Dispatcher {
     /** After a restart: adopt live workers, settle the ones that are gone, re-launch recorded intents. */
     private void recover() {
         // Decide only after every event workers sent while we were down has been applied.
-        ingestor.awaitCaughtUp(Duration.ofSeconds(30));
+        ingestor.awaitCaughtUp(Duration.ofSeconds(60));
         List<JobEntity> live = jobs.inStates(LIVE, 100_000);
         Set<AttemptKey> liveKeys = new HashSet<>();
         live.forEach(j -> liveKeys.add(new AttemptKey(j.id, j.attempt)));

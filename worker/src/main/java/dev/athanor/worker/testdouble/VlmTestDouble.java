@@ -76,6 +76,10 @@ public final class VlmTestDouble implements AutoCloseable {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
         List<String> models = args.length > 1 ? List.of(args[1].split(",")) : List.of(DEFAULT_MODEL);
         VlmTestDouble d = new VlmTestDouble(port, System.getenv("VLM_TEST_DOUBLE_API_KEY"), models).start();
+        String delay = System.getenv("VLM_TEST_DOUBLE_DELAY_MS");
+        if (delay != null && !delay.isBlank()) {
+            d.setDelayMillis(Long.parseLong(delay.trim()));
+        }
         System.out.println("VLM test double (not a model) serving " + models + " at " + d.baseUrl());
         Thread.currentThread().join();
     }
