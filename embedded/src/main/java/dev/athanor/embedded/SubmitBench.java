@@ -53,7 +53,7 @@ final class SubmitBench implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--warmup", description = "Warm-up operations per phase, not measured (default: min(2000, jobs/5)).")
+    @Option(names = "--warmup", description = "Warm-up operations per phase, not measured (default: min(5000, jobs/4)).")
     Integer warmup;
 
     @Option(names = "--home", description = "Use this home instead of a fresh temporary one (kept afterwards).")
@@ -86,7 +86,7 @@ final class SubmitBench implements Callable<Integer> {
         if (jars == null) {
             return EmbeddedMain.EXIT_MISSING_JAR;
         }
-        int warm = warmup != null ? warmup : Math.min(2000, Math.max(1, jobs / 5));
+        int warm = warmup != null ? warmup : Math.min(5000, Math.max(1, jobs / 4));
         int httpPort = port != null ? port : Ports.free();
         out.println("Starting the embedded stack for the benchmark (home " + h + (temp ? ", temporary" : "") + ")");
         Stack.Options o = new Stack.Options(h, httpPort, cpuSlots, "127.0.0.1", jars[0], jars[1],
@@ -135,11 +135,9 @@ final class SubmitBench implements Callable<Integer> {
 
     Map<String, Object> run(Stack stack, int warm, PrintStream out) throws Exception {
         String runId = Long.toString(System.currentTimeMillis() % 10_000_000L, 36);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .executor(Executors.newFixedThreadPool(Math.max(2, Math.min(concurrency, 8))))
-                .build();
         URI uri = URI.create(stack.apiUrl() + "/api/v1/jobs");
+        // One keep-alive connection per load thread (see RawHttp for why not java.net.http).
+        ThreadLocal<RawHttp> http = ThreadLocal.withInitial(() -> new RawHttp(uri));
         String token = Api.tokenFor(stack.home());
 
         out.printf(Locale.ROOT, "%nWarm-up: %d HTTP submissions, %d JDBC inserts (concurrency %d)%n", warm, warm, concurrency);
@@ -162,16 +160,10 @@ final class SubmitBench implements Callable<Integer> {
     }
 
     /** One submission; returns true for 201. */
-    static boolean submit(HttpClient http, URI uri, String token, String name) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body(name)));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201) {
-            throw new NonCreated(r.statusCode() + " " + abbreviate(r.body(), 300));
+    static boolean submit(ThreadLocal<RawHttp> http, URI uri, String token, String name) throws Exception {
+        RawHttp.Response r = http.get().post(uri.getRawPath(), body(name), token);
+        if (r.status() != 201) {
+            throw new NonCreated(r.status() + " " + abbreviate(r.body(), 300));
         }
         return true;
     }

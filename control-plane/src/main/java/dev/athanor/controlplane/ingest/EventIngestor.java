@@ -110,6 +110,7 @@ public class EventIngestor {
             consumer = c;
             c.subscribe(List.of(k.topic()));
             Duration backoff = Duration.ofMillis(200);
+            int failures = 0;
             while (running) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
                 if (records.isEmpty()) {
@@ -119,15 +120,17 @@ public class EventIngestor {
                     continue;
                 }
                 try {
-                    process(records, dlq);
+                    process(records, dlq, failures >= 3 && ingest.databaseReachable());
                     c.commitSync(nextOffsets(records));
                     backoff = Duration.ofMillis(200);
+                    failures = 0;
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
                     LOG.warnf("ingest of %d records failed, will retry in %d ms: %s", records.count(),
                             backoff.toMillis(), e.getMessage());
                     meters.counter("athanor_ingest_failures_total").increment();
+                    failures++;
                     rewind(c, records);
                     pause(backoff);
                     backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
@@ -159,23 +162,35 @@ public class EventIngestor {
         caughtUp.countDown();
     }
 
-    private void process(ConsumerRecords<String, byte[]> records, KafkaProducer<String, byte[]> dlq) {
+    private void process(ConsumerRecords<String, byte[]> records, KafkaProducer<String, byte[]> dlq,
+                         boolean oneByOne) {
         List<WorkerEvent> events = new ArrayList<>(records.count());
+        List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>(records.count());
         List<Future<?>> sends = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             try {
-                events.add(EventCodec.decode(r.value()));
+                events.add(EventCodec.decode(withoutNul(r.value())));
+                sources.add(r);
             } catch (MalformedEventException e) {
-                ProducerRecord<String, byte[]> dead = new ProducerRecord<>(config.kafka().deadLetterTopic(), r.key(), r.value());
-                dead.headers().add("athanor.dlq.reason", e.getMessage().getBytes(StandardCharsets.UTF_8));
-                dead.headers().add("athanor.dlq.source", (r.topic() + "/" + r.partition() + "@" + r.offset())
-                        .getBytes(StandardCharsets.UTF_8));
-                sends.add(dlq.send(dead));
-                meters.counter("athanor_ingest_dead_letters_total").increment();
-                LOG.warnf("dead-lettered %s/%d@%d: %s", r.topic(), r.partition(), r.offset(), e.getMessage());
+                sends.add(deadLetter(dlq, r, e.getMessage()));
             }
         }
-        ingest.apply(events);
+        if (!oneByOne) {
+            ingest.apply(events);
+        } else {
+            // The batch failed repeatedly while the database is reachable: find the record that cannot be stored,
+            // dead-letter it with the reason and keep going, instead of blocking every partition behind it.
+            for (int i = 0; i < events.size(); i++) {
+                try {
+                    ingest.apply(List.of(events.get(i)));
+                } catch (RuntimeException e) {
+                    if (!ingest.databaseReachable()) {
+                        throw e;
+                    }
+                    sends.add(deadLetter(dlq, sources.get(i), "cannot be stored: " + rootMessage(e)));
+                }
+            }
+        }
         for (Future<?> f : sends) {
             try {
                 f.get(30, TimeUnit.SECONDS);
@@ -183,6 +198,51 @@ public class EventIngestor {
                 throw new IllegalStateException("dead-letter send failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    private Future<?> deadLetter(KafkaProducer<String, byte[]> dlq, ConsumerRecord<String, byte[]> r, String reason) {
+        ProducerRecord<String, byte[]> dead = new ProducerRecord<>(config.kafka().deadLetterTopic(), r.key(), r.value());
+        dead.headers().add("athanor.dlq.reason", reason.getBytes(StandardCharsets.UTF_8));
+        dead.headers().add("athanor.dlq.source", (r.topic() + "/" + r.partition() + "@" + r.offset())
+                .getBytes(StandardCharsets.UTF_8));
+        meters.counter("athanor_ingest_dead_letters_total").increment();
+        LOG.warnf("dead-lettered %s/%d@%d: %s", r.topic(), r.partition(), r.offset(), reason);
+        return dlq.send(dead);
+    }
+
+    private static final byte[] NUL_ESCAPE = "\\u0000".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REPLACEMENT_ESCAPE = "\\ufffd".getBytes(StandardCharsets.US_ASCII);
+
+    /** PostgreSQL text and jsonb cannot hold NUL: replace escaped NULs with U+FFFD before decoding. */
+    static byte[] withoutNul(byte[] v) {
+        if (v == null) {
+            return null;
+        }
+        byte[] out = null;
+        for (int i = 0; i + NUL_ESCAPE.length <= v.length; i++) {
+            boolean match = true;
+            for (int k = 0; k < NUL_ESCAPE.length; k++) {
+                if (v[i + k] != NUL_ESCAPE[k]) {
+                    match = false;
+                    break;
+                }
+            }
+            if (match) {
+                if (out == null) {
+                    out = v.clone();
+                }
+                System.arraycopy(REPLACEMENT_ESCAPE, 0, out, i, REPLACEMENT_ESCAPE.length);
+            }
+        }
+        return out == null ? v : out;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {

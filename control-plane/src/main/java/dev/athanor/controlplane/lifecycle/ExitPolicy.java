@@ -50,6 +50,10 @@ public final class ExitPolicy {
             return new Decision(Outcome.FAILED, JobState.FAILED, null, exit.reason(),
                     detail + " — the launcher refused the attempt; retrying cannot help");
         }
+        if ("DeadlineExceeded".equals(exit.reason())) {
+            return new Decision(Outcome.FAILED, JobState.FAILED, null, exit.reason(),
+                    detail + " — the job ran past its maxRuntimeSeconds; it is not retried");
+        }
         if (attempt < maxAttempts) {
             return new Decision(Outcome.RETRY, JobState.RETRYING, now.plus(backoff(backoffSeconds, attempt)),
                     exit.reason(), detail + " (attempt " + attempt + " of " + maxAttempts + ", will retry)");

@@ -34,6 +34,10 @@ public class LocalLauncherBinding implements LauncherBinding {
 
     @Inject
     public LocalLauncherBinding(AthanorConfig config) {
+        if (!"local".equals(config.launcher().kind())) {
+            throw new IllegalStateException("athanor.launcher.kind=" + config.launcher().kind()
+                    + " is not available in this build: only 'local' is wired into the control plane so far");
+        }
         AthanorConfig.Local local = config.local();
         Path jar = Path.of(local.workerJar()).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
@@ -83,7 +87,12 @@ public class LocalLauncherBinding implements LauncherBinding {
         if (r.gpusPerWorker() == 0) {
             return c.freeCpuSlots() >= r.workers();
         }
-        return c.freeGpus() >= r.totalGpus();
+        if (r.gpuType() == null) {
+            return c.freeGpus() >= r.totalGpus();
+        }
+        long free = c.freeGpuIndexes().stream()
+                .filter(i -> launcher.gpus().byIndex(i).map(g -> g.matches(r.gpuType())).orElse(false)).count();
+        return free >= r.totalGpus();
     }
 
     @Override
@@ -98,6 +107,14 @@ public class LocalLauncherBinding implements LauncherBinding {
         if (r.gpusPerWorker() == 0) {
             return r.workers() > c.cpuSlots() ? "needs " + r.workers() + " CPU worker slots; this machine has "
                     + c.cpuSlots() + " (athanor.local.cpu-slots)" : null;
+        }
+        if (r.gpuType() != null) {
+            long ofType = launcher.gpus().gpus().stream().filter(g -> g.matches(r.gpuType())).count();
+            if (r.totalGpus() > ofType) {
+                return "needs " + r.totalGpus() + " GPU(s) of type " + r.gpuType() + "; this machine has " + ofType
+                        + " of that type (" + c.totalGpusByModel() + ")";
+            }
+            return null;
         }
         if (r.totalGpus() > c.totalGpus()) {
             return "needs " + r.totalGpus() + " GPU(s) (" + r.workers() + " × " + r.gpusPerWorker()

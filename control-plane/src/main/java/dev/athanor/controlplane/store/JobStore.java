@@ -384,7 +384,10 @@ public class JobStore {
         }
         a.result = result;
         JobState s = JobState.valueOf(j.state);
-        if ("SUCCEEDED".equals(status) && !s.isTerminal() && !j.cancelRequested
+        // One worker's success ends a single-worker job at once. A gang succeeds only when the launcher saw every
+        // worker exit 0 (settleExit), never on the first worker's verdict.
+        boolean singleWorker = j.resources == null || j.resources.path("workers").asInt(1) <= 1;
+        if ("SUCCEEDED".equals(status) && singleWorker && !s.isTerminal() && !j.cancelRequested
                 && StateMachine.canTransition(s, JobState.SUCCEEDED)) {
             apply(j, JobState.SUCCEEDED, "Completed", message == null ? "the worker reported success" : message, now());
             j.result = result;

@@ -196,6 +196,19 @@ class IngestIT {
     }
 
     @Test
+    void nulCharactersThatPostgresCannotStoreDoNotStallIngest() throws Exception {
+        JobView job = launchingJob("ingest-nul");
+        UUID id = job.id();
+        send(id, 1, 1, new Payloads.Started("host\u0000x", 1, List.of(), "classical"));
+        send(id, 1, 2, new Payloads.Progress(1, 2, 1, "pha\u0000se"));
+        send(id, 1, 3, new Payloads.Log("stdout", List.of("bin\u0000ary")));
+        send(id, 1, 4, new Payloads.Result(Payloads.Result.Status.SUCCEEDED, "done\u0000", Map.of()));
+        producer.flush();
+        await().atMost(Duration.ofSeconds(60)).until(() -> jobs.get(id).orElseThrow().state().equals("SUCCEEDED"));
+        assertThat(jobs.get(id).orElseThrow().progress().phase()).isEqualTo("pha\ufffdse");
+    }
+
+    @Test
     void concurrentWritersApplyExactlyOneTerminalTransition() throws Exception {
         for (int round = 0; round < 5; round++) {
             JobView job = launchingJob("race");
