@@ -43,13 +43,6 @@ public class JobStore {
 
     private static final ObjectMapper MAPPER = Json.lenient();
 
-    private static final String INSERT_JOB = "with j as (insert into job (id, name, team, kind, state, priority, "
-            + "priority_weight, labels, idempotency_key, resources, spec, max_attempts, retry_backoff_seconds, "
-            + "max_runtime_seconds, attempt, cancel_requested, reason, message, created_at, updated_at, version) values "
-            + "(?, ?, ?, ?, ?, ?, ?, cast(? as jsonb), ?, cast(? as jsonb), cast(? as jsonb), ?, ?, ?, 0, false, ?, ?, ?, "
-            + "?, 0) returning id, state, reason, message, created_at) insert into transition (job_id, attempt, "
-            + "from_state, to_state, reason, message, at) select id, 0, null, state, reason, message, created_at from j";
-
     /** A second job with the same (team, idempotency key). */
     public static class DuplicateKeyException extends RuntimeException {
         public DuplicateKeyException(String message, Throwable cause) {
@@ -58,7 +51,7 @@ public class JobStore {
     }
 
     @Inject
-    javax.sql.DataSource dataSource;
+    SubmitBatcher batcher;
     @Inject
     EntityManager em;
     @Inject
@@ -90,8 +83,8 @@ public class JobStore {
     }
 
     /**
-     * Inserts a new PENDING job and its first timeline entry in one statement (one round trip, one commit): the
-     * submission path is the hottest write of the system.
+     * Inserts a new PENDING job and its first timeline entry, committed before this returns. Submissions are the
+     * hottest write of the system: they are group-committed by {@link SubmitBatcher}.
      *
      * @throws DuplicateKeyException when the team already has a job with this idempotency key
      */
@@ -116,35 +109,10 @@ public class JobStore {
         j.message = "queued for team " + s.team();
         j.createdAt = now;
         j.updatedAt = now;
-        // Plain JDBC in autocommit: one statement, one round trip, one commit, no JTA or session overhead.
-        try (java.sql.Connection c = dataSource.getConnection();
-             java.sql.PreparedStatement ps = c.prepareStatement(INSERT_JOB)) {
-            ps.setObject(1, j.id);
-            ps.setString(2, j.name);
-            ps.setString(3, j.team);
-            ps.setString(4, j.kind);
-            ps.setString(5, j.state);
-            ps.setString(6, j.priority);
-            ps.setInt(7, j.priorityWeight);
-            ps.setString(8, j.labels.toString());
-            ps.setString(9, j.idempotencyKey);
-            ps.setString(10, j.resources.toString());
-            ps.setString(11, j.spec.toString());
-            ps.setInt(12, j.maxAttempts);
-            ps.setInt(13, j.retryBackoffSeconds);
-            ps.setLong(14, j.maxRuntimeSeconds);
-            ps.setString(15, j.reason);
-            ps.setString(16, j.message);
-            java.time.OffsetDateTime at = java.time.OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC);
-            ps.setObject(17, at);
-            ps.setObject(18, at);
-            ps.executeUpdate();
-        } catch (java.sql.SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
-                throw new DuplicateKeyException("a job with idempotency key '" + j.idempotencyKey + "' exists for team "
-                        + j.team, e);
-            }
-            throw new IllegalStateException("cannot store job: " + e.getMessage(), e);
+        // Group commit (SubmitBatcher): one statement and one commit for all submissions arriving together.
+        if (!batcher.insert(j)) {
+            throw new DuplicateKeyException("a job with idempotency key '" + j.idempotencyKey + "' exists for team "
+                    + j.team, null);
         }
         submitted.computeIfAbsent(j.kind, k -> meters.counter("athanor_jobs_submitted_total", "kind", k)).increment();
         return JobView.of(j);
