@@ -195,6 +195,39 @@ class IngestIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> jobs.get(job.id()).orElseThrow().state().equals("RUNNING"));
     }
 
+    @Inject
+    dev.athanor.controlplane.lifecycle.RetentionJob retention;
+    @Inject
+    javax.sql.DataSource dataSource;
+
+    @Test
+    void retentionDropsLogsAndMetricsOfOldFinishedJobsOnly() throws Exception {
+        JobView old = launchingJob("retention");
+        JobView recent = launchingJob("retention");
+        for (JobView j : List.of(old, recent)) {
+            send(j.id(), 1, 1, new Payloads.Started("h", 1, List.of(), "classical"));
+            send(j.id(), 1, 2, new Payloads.Log("stdout", List.of("kept?")));
+            send(j.id(), 1, 3, new Payloads.Metrics(1, Map.of("loss", 1.0)));
+            send(j.id(), 1, 4, new Payloads.Result(Payloads.Result.Status.SUCCEEDED, "ok", Map.of()));
+        }
+        producer.flush();
+        for (JobView j : List.of(old, recent)) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/api/v1/jobs/" + j.id() + "/logs").then().body("items.size()", equalTo(1)));
+        }
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement(
+                "update job set finished_at = now() - interval '400 days' where id = ?")) {
+            ps.setObject(1, old.id());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        assertThat(retention.purge(Instant.now())).isPositive();
+        given().get("/api/v1/jobs/" + old.id() + "/logs").then().body("items.size()", equalTo(0));
+        given().get("/api/v1/jobs/" + old.id() + "/metrics").then().body("names.size()", equalTo(0));
+        given().get("/api/v1/jobs/" + old.id() + "/timeline").then().body("items.size()", equalTo(5));
+        given().get("/api/v1/jobs/" + recent.id() + "/logs").then().body("items.size()", equalTo(1));
+        given().get("/api/v1/jobs/" + recent.id() + "/metrics").then().body("names", equalTo(List.of("loss")));
+    }
+
     @Test
     void nulCharactersThatPostgresCannotStoreDoNotStallIngest() throws Exception {
         JobView job = launchingJob("ingest-nul");
