@@ -28,7 +28,7 @@ public final class TestInfra {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(TestInfra::stopPostgres));
+            Runtime.getRuntime().addShutdownHook(new Thread(TestInfra::stopAll));
         }
         return postgres;
     }
@@ -55,7 +55,7 @@ public final class TestInfra {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start in-process Kafka", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(TestInfra::stopKafka));
+            // stopped by InfraSessionListener at the end of the test session (see there why not in a shutdown hook)
         }
         return kafka.bootstrapServers();
     }
@@ -70,6 +70,14 @@ public final class TestInfra {
             }
         }
         return home;
+    }
+
+    /** Stops Kafka, then PostgreSQL; safe to call more than once. */
+    public static synchronized void stopAll() {
+        stopKafka();
+        kafka = null;
+        stopPostgres();
+        postgres = null;
     }
 
     private static void stopPostgres() {
