@@ -85,12 +85,24 @@ class WorkerRunTest {
     }
 
     @Test
-    void anEngineFailureExitsOneWithTheMessage() throws Exception {
+    void aMissingInputDirectoryIsARejectedJobAndExitsTwo() throws Exception {
         int code = run(JobKind.AUGMENTATION, "{\"inputDir\":\"missing\",\"outputDir\":\"y\"}");
-        assertThat(code).isEqualTo(1);
+        assertThat(code).isEqualTo(2);
         assertThat(sink.payloads(Payloads.Result.class)).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(Payloads.Result.Status.FAILED);
             assertThat(r.message()).contains("missing").contains("does not exist");
+        });
+    }
+
+    @Test
+    void anEngineFailureExitsOneWithTheMessage() throws Exception {
+        java.nio.file.Path in = java.nio.file.Files.createDirectories(tmp.resolve("corrupt"));
+        java.nio.file.Files.writeString(in.resolve("broken.png"), "not an image");
+        int code = run(JobKind.AUGMENTATION, "{\"inputDir\":\"" + in + "\",\"outputDir\":\"" + tmp.resolve("o") + "\"}");
+        assertThat(code).isEqualTo(1);
+        assertThat(sink.payloads(Payloads.Result.class)).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(Payloads.Result.Status.FAILED);
+            assertThat(r.message()).contains("broken.png");
         });
     }
 

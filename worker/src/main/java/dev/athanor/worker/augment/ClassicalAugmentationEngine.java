@@ -43,9 +43,6 @@ public final class ClassicalAugmentationEngine implements Engine {
         Path in = ctx.resolve(spec.inputDir());
         Path out = ctx.resolve(spec.outputDir());
         List<Path> sources = Images.list(in);
-        if (sources.isEmpty()) {
-            throw new EngineException("no png/jpg images in " + in);
-        }
         Files.createDirectories(out);
         Reporter r = ctx.reporter();
         r.log("INFO augmenting " + sources.size() + " images x " + spec.outputsPerImage() + " with " + spec.operations());

@@ -60,9 +60,6 @@ public final class DiffusersAugmentationEngine implements Engine {
         Path in = ctx.resolve(spec.inputDir());
         Path out = ctx.resolve(spec.outputDir());
         List<Path> sources = Images.list(in);
-        if (sources.isEmpty()) {
-            throw new EngineException("no png/jpg images in " + in);
-        }
         String python = ctx.env(PYTHON_ENV, "python3");
         checkPython(python, ctx);
         Path helperDir = Files.createDirectories(ctx.workDir().resolve(".athanor"));

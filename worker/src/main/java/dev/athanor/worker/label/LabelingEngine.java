@@ -57,9 +57,6 @@ public final class LabelingEngine implements Engine {
         Path in = ctx.resolve(spec.inputDir());
         Path outFile = ctx.resolve(spec.outputFile());
         List<Path> images = Images.list(in);
-        if (images.isEmpty()) {
-            throw new EngineException("no png/jpg images in " + in);
-        }
         String apiKey = apiKey(spec, ctx);
         ChatClient client = new ChatClient(spec.endpoint(), apiKey, Duration.ofSeconds(spec.requestTimeoutSeconds()),
                 (int) number(ctx, MAX_ATTEMPTS_ENV, 5), Duration.ofMillis((long) number(ctx, BACKOFF_ENV, 200)));

@@ -1,6 +1,7 @@
 package dev.athanor.worker.util;
 
 import dev.athanor.worker.engine.EngineException;
+import dev.athanor.worker.engine.JobRejectedException;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -21,11 +22,22 @@ public final class Images {
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
 
-    /** Every png/jpg under {@code dir}, sorted by path. */
+    /**
+     * Every png/jpg under {@code dir}, sorted by path; at least one. A missing or empty input directory is a job that
+     * cannot run (exit 2, not retried), not an engine failure.
+     */
     public static List<Path> list(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new EngineException("input directory " + dir + " does not exist or is not a directory");
+            throw new JobRejectedException("input directory " + dir + " does not exist or is not a directory");
         }
+        List<Path> images = walk(dir);
+        if (images.isEmpty()) {
+            throw new JobRejectedException("no png/jpg images in " + dir);
+        }
+        return images;
+    }
+
+    private static List<Path> walk(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).filter(Images::isImage).sorted().toList();
         } catch (IOException e) {
