@@ -194,7 +194,7 @@ public final class KubernetesLauncher implements Launcher {
 
     @Override
     public void launch(LaunchRequest request) throws LaunchException {
-        launch(request, config.defaultPriority());
+        launch(request, request.priority());
     }
 
     /** Launches with a job priority (mapped to a PriorityClass through the config). */

@@ -1,5 +1,6 @@
 package dev.athanor.common.launch;
 
+import dev.athanor.common.job.Priority;
 import dev.athanor.common.job.Resources;
 
 import java.time.Duration;
@@ -13,10 +14,21 @@ import java.util.Map;
  * @param secretNames secrets to inject by reference (never by value in this request)
  * @param maxRuntime  the attempt is stopped after this long; {@link Duration#ZERO} for no limit
  * @param gpuIds      GPUs assigned per worker by the scheduler, where the launcher manages GPUs itself
+ * @param priority    the job's priority (a Kubernetes PriorityClass, for instance)
  */
 public record LaunchRequest(AttemptKey key, WorkerJob job, Resources resources, List<String> secretNames,
-                            Duration maxRuntime, Map<Integer, List<Integer>> gpuIds) {
+                            Duration maxRuntime, Map<Integer, List<Integer>> gpuIds, Priority priority) {
+
+    /** A request at {@link Priority#NORMAL}. */
+    public LaunchRequest(AttemptKey key, WorkerJob job, Resources resources, List<String> secretNames,
+                         Duration maxRuntime, Map<Integer, List<Integer>> gpuIds) {
+        this(key, job, resources, secretNames, maxRuntime, gpuIds, Priority.NORMAL);
+    }
+
     public LaunchRequest {
+        if (priority == null) {
+            priority = Priority.NORMAL;
+        }
         secretNames = secretNames == null ? List.of() : List.copyOf(secretNames);
         gpuIds = gpuIds == null ? Map.of() : Map.copyOf(gpuIds);
         if (maxRuntime == null) {

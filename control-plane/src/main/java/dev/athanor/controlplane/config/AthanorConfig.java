@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Typed view of the {@code athanor.*} configuration (see application.properties and docs/operations.md). */
@@ -19,6 +20,8 @@ public interface AthanorConfig {
     Launcher launcher();
 
     Local local();
+
+    Kubernetes kubernetes();
 
     Dispatch dispatch();
 
@@ -76,6 +79,42 @@ public interface AthanorConfig {
         int heartbeatSeconds();
 
         Optional<String> javaCommand();
+    }
+
+    /** Used when {@code athanor.launcher.kind=kubernetes}. */
+    interface Kubernetes {
+        /** API server URL; empty: in-cluster service account or ~/.kube/config. */
+        Optional<String> masterUrl();
+
+        /** Namespace worker pods and the leader-election Lease live in. */
+        @WithDefault("athanor")
+        String namespace();
+
+        /** The worker image (it runs the worker jar, plus the GPU tools for its engines). */
+        @WithDefault("ghcr.io/athanor/worker:latest")
+        String image();
+
+        Optional<String> serviceAccount();
+
+        @WithDefault("nvidia.com/gpu")
+        String gpuResourceName();
+
+        /** GPU flavors: {@code athanor.kubernetes.flavors.h200-141gb.node-selector."nvidia.com/gpu.product"=NVIDIA-H200}. */
+        Map<String, Flavor> flavors();
+
+        /** Priority class name per Athanor priority, e.g. {@code athanor.kubernetes.priority-classes.HIGH=athanor-high}. */
+        Map<String, String> priorityClasses();
+
+        @WithDefault("athanor-control-plane")
+        String leaseName();
+
+        /** This replica's identity in the Lease (the pod name). */
+        @WithDefault("${HOSTNAME:athanor-control-plane}")
+        String identity();
+
+        interface Flavor {
+            Map<String, String> nodeSelector();
+        }
     }
 
     interface Dispatch {

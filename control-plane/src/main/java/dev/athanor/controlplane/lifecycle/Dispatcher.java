@@ -92,7 +92,15 @@ public class Dispatcher {
             }
         }
         // Workers keep running: a restarted control plane adopts them.
-        binding.launcher().close();
+        if (binding instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing the launcher failed", e);
+            }
+        } else {
+            binding.launcher().close();
+        }
     }
 
     /** Asks the loop to run now (a job was submitted, a worker exited). */
@@ -107,11 +115,7 @@ public class Dispatcher {
     }
 
     private void loop() {
-        try {
-            recover();
-        } catch (RuntimeException e) {
-            LOG.error("recovery after restart failed; continuing", e);
-        }
+        boolean wasActing = false;
         while (running) {
             try {
                 wake.tryAcquire(config.dispatch().interval().toMillis(), TimeUnit.MILLISECONDS);
@@ -124,6 +128,22 @@ public class Dispatcher {
                 lastCycle = System.nanoTime();
                 if (!running) {
                     break;
+                }
+                if (!binding.acting()) {
+                    if (wasActing) {
+                        LOG.warn("lost leadership: this replica stops dispatching and settling at once");
+                    }
+                    wasActing = false;
+                    continue;
+                }
+                if (!wasActing) {
+                    // Started, or just became the leader: adopt what runs, settle what ended, re-launch intents.
+                    wasActing = true;
+                    try {
+                        recover();
+                    } catch (RuntimeException e) {
+                        LOG.error("recovery failed; continuing", e);
+                    }
                 }
                 cycle();
             } catch (InterruptedException e) {
@@ -251,7 +271,8 @@ public class Dispatcher {
             secrets.add(secret.asText());
         }
         Duration max = v.maxRuntimeSeconds() > 0 ? Duration.ofSeconds(v.maxRuntimeSeconds()) : Duration.ZERO;
-        return new LaunchRequest(new AttemptKey(v.id(), v.attempt()), wj, r, secrets, max, null);
+        return new LaunchRequest(new AttemptKey(v.id(), v.attempt()), wj, r, secrets, max, null,
+                dev.athanor.common.job.Priority.valueOf(v.priority()));
     }
 
     /** After a restart: adopt live workers, settle the ones that are gone, re-launch recorded intents. */

@@ -18,6 +18,14 @@ public interface LauncherBinding {
     /** Whether {@code r} fits the launcher's free capacity right now (all workers at once). */
     boolean fitsNow(Resources r);
 
+    /**
+     * Whether this replica may act (launch, stop, settle) now: always for the local launcher; only while holding
+     * the leader Lease on Kubernetes. Observing and serving the API never need it.
+     */
+    default boolean acting() {
+        return true;
+    }
+
     /** Whether anything at all could start now (a free GPU or CPU slot). */
     boolean anyFree();
 

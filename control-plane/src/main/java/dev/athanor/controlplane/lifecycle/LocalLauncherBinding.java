@@ -7,8 +7,6 @@ import dev.athanor.controlplane.config.AthanorConfig;
 import dev.athanor.launcher.local.Capacity;
 import dev.athanor.launcher.local.LocalLauncherConfig;
 import dev.athanor.launcher.local.LocalProcessLauncher;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -26,18 +24,12 @@ import java.util.function.Predicate;
  * embedded default and single-server labs. Secrets are read from files in {@code <athanor.home>/secrets/<name>}
  * and handed to the launcher by value only for the jobs that name them.
  */
-@ApplicationScoped
 public class LocalLauncherBinding implements LauncherBinding {
     private static final Logger LOG = Logger.getLogger(LocalLauncherBinding.class);
 
     private final LocalProcessLauncher launcher;
 
-    @Inject
     public LocalLauncherBinding(AthanorConfig config) {
-        if (!"local".equals(config.launcher().kind())) {
-            throw new IllegalStateException("athanor.launcher.kind=" + config.launcher().kind()
-                    + " is not available in this build: only 'local' is wired into the control plane so far");
-        }
         AthanorConfig.Local local = config.local();
         Path jar = Path.of(local.workerJar()).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {

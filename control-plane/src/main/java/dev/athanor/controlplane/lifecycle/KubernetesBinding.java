@@ -1,0 +1,106 @@
+package dev.athanor.controlplane.lifecycle;
+
+import dev.athanor.common.job.Priority;
+import dev.athanor.common.job.Resources;
+import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.launch.Launcher;
+import dev.athanor.controlplane.config.AthanorConfig;
+import dev.athanor.k8s.GpuCapacityView;
+import dev.athanor.k8s.GpuFlavor;
+import dev.athanor.k8s.KubernetesLauncher;
+import dev.athanor.k8s.KubernetesLauncherBinding;
+import dev.athanor.k8s.KubernetesLauncherConfig;
+import dev.athanor.k8s.LeaderElection;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Worker pods through the Fabric8 client (module k8s), for a control plane installed in a GPU cluster. Several
+ * replicas may run: all serve the API, only the holder of the Lease acts (launches, stops, settles, dispatches).
+ */
+public class KubernetesBinding implements LauncherBinding, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KubernetesBinding.class);
+
+    private final KubernetesClient client;
+    private final LeaderElection election;
+    private final KubernetesLauncherBinding binding;
+
+    public KubernetesBinding(AthanorConfig config) {
+        AthanorConfig.Kubernetes k = config.kubernetes();
+        Config base = new ConfigBuilder().build();
+        if (k.masterUrl().isPresent()) {
+            base = new ConfigBuilder(base).withMasterUrl(k.masterUrl().get()).withTrustCerts(true).build();
+        }
+        this.client = new KubernetesClientBuilder().withConfig(base).build();
+        this.election = new LeaderElection(client, k.namespace(), k.leaseName(), k.identity());
+        KubernetesLauncherConfig.Builder b = KubernetesLauncherConfig.builder(k.namespace(), k.image())
+                .kafkaBootstrap(config.kafka().bootstrapServers())
+                .eventsTopic(config.kafka().topic())
+                .gpuResourceName(k.gpuResourceName())
+                .heartbeatSeconds(config.local().heartbeatSeconds())
+                .actingGate(election::isLeader);
+        k.serviceAccount().ifPresent(b::serviceAccountName);
+        for (Map.Entry<String, AthanorConfig.Kubernetes.Flavor> f : k.flavors().entrySet()) {
+            b.flavor(new GpuFlavor(f.getKey(), f.getValue().nodeSelector(), List.of()));
+        }
+        for (Map.Entry<String, String> p : k.priorityClasses().entrySet()) {
+            b.priorityClass(Priority.valueOf(p.getKey().toUpperCase(java.util.Locale.ROOT)), p.getValue());
+        }
+        KubernetesLauncherConfig cfg = b.build();
+        KubernetesLauncher launcher = new KubernetesLauncher(client, cfg).start();
+        this.binding = new KubernetesLauncherBinding(launcher, new GpuCapacityView(client, cfg).start());
+        election.start();
+        LOG.infof("kubernetes launcher: namespace %s, image %s, lease %s as %s", k.namespace(), k.image(),
+                k.leaseName(), k.identity());
+    }
+
+    @Override
+    public Launcher launcher() {
+        return binding.launcher();
+    }
+
+    @Override
+    public boolean acting() {
+        return election.isLeader();
+    }
+
+    @Override
+    public boolean fitsNow(Resources r) {
+        return binding.fitsNow(r);
+    }
+
+    @Override
+    public boolean anyFree() {
+        return binding.anyFree();
+    }
+
+    @Override
+    public String neverFits(Resources r) {
+        return binding.neverFits(r);
+    }
+
+    @Override
+    public String describeFree() {
+        return binding.describeFree();
+    }
+
+    @Override
+    public Set<AttemptKey> recover(Predicate<AttemptKey> alreadyFinished) {
+        return binding.recover(alreadyFinished);
+    }
+
+    @Override
+    public void close() {
+        election.close();
+        binding.close();
+        client.close();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.athanor.controlplane.it;
+
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+/**
+ * The control plane driving worker pods (athanor.launcher.kind=kubernetes): it takes the leader Lease, records the
+ * intent, creates the pod with the deterministic name and restricted spec, and turns the pod's end into the job's
+ * state. Fabric8's CRUD mock server stands in for the API server; tests write pod statuses.
+ */
+@QuarkusTest
+@QuarkusTestResource(InfraResource.class)
+@TestProfile(KubernetesProfile.class)
+class KubernetesIT {
+    static final String NS = "athanor-test";
+
+    @Test
+    void aJobBecomesAPodAndThePodsEndBecomesTheJobsState() {
+        String id = given().contentType(ContentType.JSON)
+                .body(Jobs.simple("k8s-job", "vision").replace("\"kind\"", "\"priority\": \"HIGH\", \"kind\""))
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pods(id).isEmpty());
+        Pod pod = pods(id).get(0);
+        assertThat(pod.getMetadata().getName()).endsWith("-a1-w0");
+        assertThat(pod.getMetadata().getLabels()).containsEntry("athanor.dev/team", "vision")
+                .containsEntry("athanor.dev/attempt", "1").containsEntry("app.kubernetes.io/managed-by", "athanor");
+        assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getSpec().getPriorityClassName()).isEqualTo("athanor-high");
+        assertThat(pod.getSpec().getContainers().get(0).getImage()).isEqualTo("athanor/worker:test");
+        assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSpec().getContainers().get(0).getEnv().stream().map(EnvVar::getName)
+                .collect(Collectors.toList())).contains("ATHANOR_JOB_ID", "ATHANOR_ATTEMPT", "ATHANOR_KAFKA_BOOTSTRAP");
+        given().get("/api/v1/jobs/" + id).then().body("state", equalTo("LAUNCHING"));
+        assertThat(KubernetesMockResource.client.leases().inNamespace(NS).withName("athanor-control-plane").get()
+                .getSpec().getHolderIdentity()).isEqualTo("replica-a");
+
+        // the pod ran and its worker exited 0
+        KubernetesMockResource.client.pods().inNamespace(NS).resource(pod).editStatus(p -> {
+            p.setStatus(new PodStatusBuilder().withPhase("Succeeded").withContainerStatuses(new ContainerStatusBuilder()
+                    .withName(pod.getSpec().getContainers().get(0).getName())
+                    .withState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed")
+                            .endTerminated().build()).build()).build());
+            return p;
+        });
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/api/v1/jobs/" + id).then().body("state", equalTo("SUCCEEDED")));
+        given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.to", hasItem("LAUNCHING"))
+                .body("items.reason", hasItem("Completed"));
+    }
+
+    static List<Pod> pods(String jobId) {
+        return KubernetesMockResource.client.pods().inNamespace(NS).withLabel("athanor.dev/job", jobId).list().getItems();
+    }
+}
