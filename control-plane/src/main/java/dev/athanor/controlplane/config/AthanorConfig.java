@@ -136,6 +136,10 @@ public interface AthanorConfig {
 
     interface LostWorker {
         Duration timeout();
+
+        /** A running worker whose heartbeats stop for this long (a frozen process) is stopped and retried. */
+        @WithDefault("60s")
+        Duration heartbeatTimeout();
     }
 
     interface Retention {

@@ -234,14 +234,11 @@ public class IngestService {
         }
         if (!heartbeats.isEmpty()) {
             try (PreparedStatement hb = c.prepareStatement(
-                    "update attempt set last_heartbeat = greatest(coalesce(last_heartbeat, ?), ?) "
-                            + "where job_id = ? and number = ? and finished_at is null")) {
+                    // The control plane's clock, not the worker's: node clocks may drift; what matters is when we heard.
+                    "update attempt set last_heartbeat = now() where job_id = ? and number = ? and finished_at is null")) {
                 for (Map.Entry<WorkerKey, Instant> h : heartbeats.entrySet()) {
-                    Timestamp t = Timestamp.from(h.getValue() == null ? Instant.now() : h.getValue());
-                    hb.setTimestamp(1, t);
-                    hb.setTimestamp(2, t);
-                    hb.setObject(3, h.getKey().jobId());
-                    hb.setInt(4, h.getKey().attempt());
+                    hb.setObject(1, h.getKey().jobId());
+                    hb.setInt(2, h.getKey().attempt());
                     hb.addBatch();
                 }
                 hb.executeBatch();

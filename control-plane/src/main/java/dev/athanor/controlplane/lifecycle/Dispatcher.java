@@ -58,6 +58,8 @@ public class Dispatcher {
     /** Exits waiting for the worker's RESULT event to be ingested, with the time they stop waiting. */
     private final java.util.Map<AttemptKey, Instant> awaitingResult = new java.util.HashMap<>();
     private final List<AttemptExit> deferred = new ArrayList<>();
+    /** Attempts stopped because their heartbeats stopped: their exits are reported as HeartbeatLost. */
+    private final java.util.Map<AttemptKey, String> silent = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
@@ -161,7 +163,9 @@ public class Dispatcher {
         List<AttemptExit> ready = new ArrayList<>(deferred);
         deferred.clear();
         while ((exit = exits.poll()) != null) {
-            ready.add(exit);
+            String why = silent.remove(exit.key());
+            ready.add(why == null ? exit : new AttemptExit(exit.key(), false, exit.exitCode(), "HeartbeatLost",
+                    why + " (" + exit.message() + ")", exit.lastLines()));
         }
         for (AttemptExit e : ready) {
             if (waitForResult(e)) {
@@ -311,13 +315,23 @@ public class Dispatcher {
         Duration timeout = config.lostWorker().timeout();
         for (JobEntity j : jobs.inStates(LIVE, 100_000)) {
             AttemptKey key = new AttemptKey(j.id, j.attempt);
-            if (active.contains(key) || exits.stream().anyMatch(e -> e.key().equals(key))) {
+            if (active.contains(key) || exits.stream().anyMatch(e -> e.key().equals(key))
+                    || deferred.stream().anyMatch(e -> e.key().equals(key))) {
                 continue;
             }
             if (j.updatedAt != null && Duration.between(j.updatedAt, now).compareTo(timeout) > 0) {
                 settle(new AttemptExit(key, false, -1, "Lost",
                         "the launcher has no worker for this attempt (for more than " + timeout.toSeconds() + " s)",
                         List.of()));
+            }
+        }
+        // A worker that is alive but silent (frozen, swapped out, stuck in the kernel) is stopped and retried.
+        Duration silence = config.lostWorker().heartbeatTimeout();
+        for (AttemptKey key : jobs.staleHeartbeats(silence)) {
+            if (active.contains(key) && !silent.containsKey(key)) {
+                LOG.warnf("attempt %s sent no heartbeat for %d s: stopping it", key, silence.toSeconds());
+                silent.put(key, "no heartbeat for more than " + silence.toSeconds() + " s; the worker was stopped");
+                binding.launcher().stop(key, config.stop().grace());
             }
         }
     }

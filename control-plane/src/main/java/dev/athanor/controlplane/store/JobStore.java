@@ -185,6 +185,17 @@ public class JobStore {
                 .setParameter("j", jobId).getResultList();
     }
 
+    /** Running attempts whose last heartbeat (as ingested) is older than {@code timeout}. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<AttemptKey> staleHeartbeats(java.time.Duration timeout) {
+        List<Object[]> rows = em.createNativeQuery("select a.job_id, a.number from attempt a join job j "
+                        + "on j.id = a.job_id and j.attempt = a.number where j.state = 'RUNNING' and a.finished_at is null "
+                        + "and a.last_heartbeat < now() - make_interval(secs => ?1)")
+                .setParameter(1, (double) timeout.toSeconds()).getResultList();
+        return rows.stream().map(r -> new AttemptKey((UUID) r[0], ((Number) r[1]).intValue())).toList();
+    }
+
     /** Whether the worker's own verdict (its RESULT event) for this attempt has been ingested. */
     @Transactional
     public boolean hasResult(AttemptKey key) {

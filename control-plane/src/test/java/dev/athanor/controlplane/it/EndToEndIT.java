@@ -138,6 +138,27 @@ class EndToEndIT {
     }
 
     @Test
+    void aFrozenWorkerWhoseHeartbeatsStopIsStoppedAndRetried() throws Exception {
+        String id = submit(slowLabeling("label-frozen", 2));
+        awaitState(id, "RUNNING", Duration.ofSeconds(120));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/api/v1/jobs/" + id).then().body("progress.step", greaterThan(0)));
+        Path pidFile = TestInfra.home().resolve("work").resolve(new AttemptKey(UUID.fromString(id), 1).name())
+                .resolve("worker-0").resolve("worker.pid");
+        String pid = Files.readAllLines(pidFile).get(0).trim();
+        Process stop = new ProcessBuilder("kill", "-STOP", pid).start();
+        assertThat(stop.waitFor()).isZero();
+
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
+                given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.reason", hasItem("HeartbeatLost")));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/api/v1/jobs/" + id).then().body("attempt", equalTo(2)));
+        given().get("/api/v1/jobs/" + id + "/attempts").then().body("items[0].reason", equalTo("HeartbeatLost"));
+        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+        awaitState(id, "CANCELLED", Duration.ofSeconds(60));
+    }
+
+    @Test
     void cancelStopsARunningWorkerAndLiveEventsStreamOverSse() throws Exception {
         String id = submit(slowLabeling("label-cancel", 1));
         HttpClient http = HttpClient.newHttpClient();

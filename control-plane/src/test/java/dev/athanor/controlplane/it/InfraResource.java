@@ -30,6 +30,7 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
         c.put("athanor.local.heartbeat-seconds", "1");
         c.put("athanor.dispatch.interval", "100ms");
         c.put("athanor.stop.grace", "5s");
+        c.put("athanor.lost-worker.heartbeat-timeout", "20s");
         return c;
     }
 
