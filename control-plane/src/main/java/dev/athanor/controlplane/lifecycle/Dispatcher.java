@@ -61,6 +61,7 @@ public class Dispatcher {
     /** Attempts stopped because their heartbeats stopped: their exits are reported as HeartbeatLost. */
     private final java.util.Map<AttemptKey, String> silent = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<LauncherBinding.PendingNotice> notices = new ConcurrentLinkedQueue<>();
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
@@ -71,6 +72,10 @@ public class Dispatcher {
     void start(@Observes @Priority(20) StartupEvent ev) {
         binding.launcher().onExit(e -> {
             exits.add(e);
+            wakeup();
+        });
+        binding.onPending(n -> {
+            notices.add(n);
             wakeup();
         });
         if (!config.dispatch().enabled()) {
@@ -173,6 +178,14 @@ public class Dispatcher {
             } else {
                 awaitingResult.remove(e.key());
                 settle(e);
+            }
+        }
+        LauncherBinding.PendingNotice notice;
+        while ((notice = notices.poll()) != null) {
+            try {
+                jobs.notePending(notice.key(), notice.reason(), notice.message());
+            } catch (RuntimeException e) {
+                LOG.debugf("cannot record why %s waits: %s", notice.key(), e.getMessage());
             }
         }
         AttemptKey stop;

@@ -68,6 +68,12 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     }
 
     @Override
+    public void onPending(java.util.function.Consumer<PendingNotice> listener) {
+        binding.kubernetesLauncher().onPending(r -> listener.accept(new PendingNotice(r.key(), r.reason(),
+                "worker " + r.worker() + ": " + r.message())));
+    }
+
+    @Override
     public boolean acting() {
         return election.isLeader();
     }

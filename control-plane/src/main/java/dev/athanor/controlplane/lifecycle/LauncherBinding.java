@@ -26,6 +26,14 @@ public interface LauncherBinding {
         return true;
     }
 
+    /** Why a launched attempt is not running yet, e.g. the Kubernetes scheduler's Unschedulable message. */
+    record PendingNotice(AttemptKey key, String reason, String message) {
+    }
+
+    /** Registers the callback told why launched attempts wait (no-op for launchers that start at once). */
+    default void onPending(java.util.function.Consumer<PendingNotice> listener) {
+    }
+
     /** Whether anything at all could start now (a free GPU or CPU slot). */
     boolean anyFree();
 

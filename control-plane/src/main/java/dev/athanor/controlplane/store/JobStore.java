@@ -322,6 +322,34 @@ public class JobStore {
     public record CancelResult(JobView job, boolean stopWorkers) {
     }
 
+    /**
+     * Records why a launched attempt waits (e.g. the Kubernetes scheduler's Unschedulable message) on the job and,
+     * when it changed, in the timeline, without changing the state. Ignored unless the attempt is current and
+     * LAUNCHING.
+     */
+    @Transactional
+    public boolean notePending(AttemptKey key, String reason, String message) {
+        JobEntity j = em.find(JobEntity.class, key.jobId(), LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || j.attempt != key.attempt() || !JobState.LAUNCHING.name().equals(j.state)
+                || (java.util.Objects.equals(j.reason, reason) && java.util.Objects.equals(j.message, message))) {
+            return false;
+        }
+        Instant now = now();
+        j.reason = reason;
+        j.message = message;
+        j.updatedAt = now;
+        em.persist(transition(j.id, j.attempt, JobState.LAUNCHING, JobState.LAUNCHING, reason, message, now));
+        ObjectNode data = MAPPER.createObjectNode();
+        data.put("from", j.state);
+        data.put("to", j.state);
+        data.put("reason", reason);
+        data.put("message", message);
+        data.put("attempt", j.attempt);
+        data.put("at", now.toString());
+        afterCommit(new LiveBus.Message(j.id, "state", data, false));
+        return true;
+    }
+
     /** The worker reported it started: LAUNCHING → RUNNING (ignored for stale attempts or other states). */
     @Transactional(Transactional.TxType.MANDATORY)
     public void markStarted(UUID id, int attempt, String host, Instant at) {

@@ -67,6 +67,25 @@ class KubernetesIT {
                 .body("items.reason", hasItem("Completed"));
     }
 
+    @Test
+    void theSchedulersUnschedulableMessageReachesTheTimeline() {
+        String id = given().contentType(ContentType.JSON).body(Jobs.simple("k8s-waits", "vision"))
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pods(id).isEmpty());
+        Pod pod = pods(id).get(0);
+        String why = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available.";
+        KubernetesMockResource.client.pods().inNamespace(NS).resource(pod).editStatus(p -> {
+            p.setStatus(new PodStatusBuilder().withPhase("Pending").addNewCondition().withType("PodScheduled")
+                    .withStatus("False").withReason("Unschedulable").withMessage(why).endCondition().build());
+            return p;
+        });
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/api/v1/jobs/" + id).then().body("reason", equalTo("Unschedulable"))
+                        .body("message", org.hamcrest.Matchers.containsString(why)).body("state", equalTo("LAUNCHING")));
+        given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.reason", hasItem("Unschedulable"));
+        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+    }
+
     static List<Pod> pods(String jobId) {
         return KubernetesMockResource.client.pods().inNamespace(NS).withLabel("athanor.dev/job", jobId).list().getItems();
     }
