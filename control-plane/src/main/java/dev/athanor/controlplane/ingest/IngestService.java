@@ -135,63 +135,63 @@ public class IngestService {
                 Timestamp at = Timestamp.from(e.ts() == null ? Instant.now() : e.ts());
                 Object payload = e.payload();
                 if (payload instanceof Payloads.Progress p) {
-                        if (current) {
-                            lastProgress.put(e.jobId(), e);
-                        } else {
-                            late++;
-                        }
+                    if (current) {
+                        lastProgress.put(e.jobId(), e);
+                    } else {
+                        late++;
+                    }
                 } else if (payload instanceof Payloads.Heartbeat) {
-                        if (current) {
-                            heartbeats.put(new WorkerKey(e.jobId(), e.attempt(), e.worker()), e.ts());
-                        } else {
-                            late++;
-                        }
+                    if (current) {
+                        heartbeats.put(new WorkerKey(e.jobId(), e.attempt(), e.worker()), e.ts());
+                    } else {
+                        late++;
+                    }
                 } else if (payload instanceof Payloads.Metrics m) {
-                        for (Map.Entry<String, Double> v : m.values().entrySet()) {
-                            if (v.getValue() == null || v.getValue().isNaN() || v.getValue().isInfinite()) {
-                                continue;
-                            }
-                            metric.setObject(1, e.jobId());
-                            metric.setInt(2, e.attempt());
-                            metric.setInt(3, e.worker());
-                            metric.setString(4, truncate(v.getKey(), 128));
-                            metric.setLong(5, m.step());
-                            metric.setDouble(6, v.getValue());
-                            metric.setTimestamp(7, at);
-                            metric.addBatch();
-                            if (current) {
-                                lastMetrics.computeIfAbsent(e.jobId(), k -> MAPPER.createObjectNode())
-                                        .put(truncate(v.getKey(), 128), v.getValue());
-                            }
+                    for (Map.Entry<String, Double> v : m.values().entrySet()) {
+                        if (v.getValue() == null || v.getValue().isNaN() || v.getValue().isInfinite()) {
+                            continue;
                         }
-                        jobs.afterCommit(new LiveBus.Message(e.jobId(), "metrics", metricsData(e, m), false));
-                } else if (payload instanceof Payloads.Log l) {
-                        for (String line : l.lines()) {
-                            log.setObject(1, e.jobId());
-                            log.setInt(2, e.attempt());
-                            log.setInt(3, e.worker());
-                            log.setString(4, truncate(l.stream() == null ? "worker" : l.stream(), 16));
-                            log.setString(5, truncate(line.replace('\u0000', ' '), 16_384));
-                            log.setTimestamp(6, at);
-                            log.addBatch();
-                        }
-                        jobs.afterCommit(new LiveBus.Message(e.jobId(), "log", logData(e, l), false));
-                } else if (payload instanceof Payloads.Artifact a) {
-                        artifact.setObject(1, e.jobId());
-                        artifact.setInt(2, e.attempt());
-                        artifact.setInt(3, e.worker());
-                        artifact.setString(4, truncate(a.name(), 512));
-                        artifact.setString(5, truncate(a.uri(), 2048));
-                        artifact.setLong(6, a.sizeBytes());
-                        artifact.setString(7, a.sha256());
-                        artifact.setString(8, a.kind());
-                        artifact.setTimestamp(9, at);
-                        artifact.addBatch();
-                        jobs.afterCommit(new LiveBus.Message(e.jobId(), "artifact", MAPPER.valueToTree(a), false));
-                } else if (payload instanceof Payloads.Started) {
+                        metric.setObject(1, e.jobId());
+                        metric.setInt(2, e.attempt());
+                        metric.setInt(3, e.worker());
+                        metric.setString(4, truncate(v.getKey(), 128));
+                        metric.setLong(5, m.step());
+                        metric.setDouble(6, v.getValue());
+                        metric.setTimestamp(7, at);
+                        metric.addBatch();
                         if (current) {
-                            heartbeats.put(new WorkerKey(e.jobId(), e.attempt(), e.worker()), e.ts());
+                            lastMetrics.computeIfAbsent(e.jobId(), k -> MAPPER.createObjectNode())
+                                    .put(truncate(v.getKey(), 128), v.getValue());
                         }
+                    }
+                    jobs.afterCommit(new LiveBus.Message(e.jobId(), "metrics", metricsData(e, m), false));
+                } else if (payload instanceof Payloads.Log l) {
+                    for (String line : l.lines()) {
+                        log.setObject(1, e.jobId());
+                        log.setInt(2, e.attempt());
+                        log.setInt(3, e.worker());
+                        log.setString(4, truncate(l.stream() == null ? "worker" : l.stream(), 16));
+                        log.setString(5, truncate(line.replace('\u0000', ' '), 16_384));
+                        log.setTimestamp(6, at);
+                        log.addBatch();
+                    }
+                    jobs.afterCommit(new LiveBus.Message(e.jobId(), "log", logData(e, l), false));
+                } else if (payload instanceof Payloads.Artifact a) {
+                    artifact.setObject(1, e.jobId());
+                    artifact.setInt(2, e.attempt());
+                    artifact.setInt(3, e.worker());
+                    artifact.setString(4, truncate(a.name(), 512));
+                    artifact.setString(5, truncate(a.uri(), 2048));
+                    artifact.setLong(6, a.sizeBytes());
+                    artifact.setString(7, a.sha256());
+                    artifact.setString(8, a.kind());
+                    artifact.setTimestamp(9, at);
+                    artifact.addBatch();
+                    jobs.afterCommit(new LiveBus.Message(e.jobId(), "artifact", MAPPER.valueToTree(a), false));
+                } else if (payload instanceof Payloads.Started) {
+                    if (current) {
+                        heartbeats.put(new WorkerKey(e.jobId(), e.attempt(), e.worker()), e.ts());
+                    }
                 }
             }
             metric.executeBatch();
