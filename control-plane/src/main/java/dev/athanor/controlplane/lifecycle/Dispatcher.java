@@ -30,7 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -347,12 +346,5 @@ public class Dispatcher {
                 binding.launcher().stop(key, config.stop().grace());
             }
         }
-    }
-
-    /** For tests: the jobs the loop would consider live. */
-    Set<UUID> liveJobIds() {
-        Set<UUID> ids = new HashSet<>();
-        jobs.inStates(LIVE, 100_000).forEach(j -> ids.add(j.id));
-        return ids;
     }
 }

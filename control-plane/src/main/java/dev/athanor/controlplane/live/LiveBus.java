@@ -43,8 +43,4 @@ public class LiveBus {
             }
         }
     }
-
-    public int subscriberCount() {
-        return subscribers.values().stream().mapToInt(Set::size).sum();
-    }
 }

@@ -129,15 +129,6 @@ public class JobStore {
     }
 
     @Transactional
-    public Optional<JobEntity> entity(UUID id) {
-        JobEntity j = em.find(JobEntity.class, id);
-        if (j != null) {
-            em.detach(j);
-        }
-        return Optional.ofNullable(j);
-    }
-
-    @Transactional
     public Page list(ListFilter f, Cursor after, int limit) {
         StringBuilder sql = new StringBuilder("select * from job where true");
         if (f.team() != null) {
