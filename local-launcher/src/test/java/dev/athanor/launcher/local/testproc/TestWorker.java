@@ -45,10 +45,7 @@ public final class TestWorker {
 
         if (b.has("await")) { // a file (relative to the work dir) that must exist before going on
             Path awaited = workDir.resolve(b.path("await").asText()).normalize();
-            long until = System.nanoTime() + 60_000_000_000L;
-            while (!Files.exists(awaited) && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
+            awaitFile(awaited, 60);
         }
         int lines = b.path("lines").asInt(0);
         for (int i = 0; i < lines; i++) {
@@ -107,5 +104,27 @@ public final class TestWorker {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Blocks until {@code file} exists (file-system events, not polling), at most {@code seconds}. */
+    private static void awaitFile(Path file, long seconds) throws Exception {
+        Path dir = file.getParent();
+        Files.createDirectories(dir);
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        try (java.nio.file.WatchService ws = dir.getFileSystem().newWatchService()) {
+            dir.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE,
+                    java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+            while (!Files.exists(file)) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                java.nio.file.WatchKey key = ws.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        }
     }
 }
