@@ -55,4 +55,7 @@ create index queue_entry_flavor on queue_entry (flavor_queue, flavor_position);
 alter table job add column preempt_reason  varchar(32);
 alter table job add column preempt_message text;
 alter table job add column preempted_by    uuid;
-alter table job add column queued_at       timestamptz;
+-- Attempts that ended by preemption do not count against maxAttempts.
+alter table job add column preemptions     int not null default 0;
+-- The GPU flavor the current attempt was admitted on (jobs may accept any flavor).
+alter table job add column admitted_flavor varchar(63);

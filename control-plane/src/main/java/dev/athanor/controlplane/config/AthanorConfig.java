@@ -31,6 +31,8 @@ public interface AthanorConfig {
 
     Retention retention();
 
+    Scheduling scheduling();
+
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
@@ -146,5 +148,47 @@ public interface AthanorConfig {
         int days();
 
         Duration interval();
+    }
+
+    /** The multi-team scheduler (quotas, fair share, preemption); see docs/scheduling.md. */
+    interface Scheduling {
+        /** Half-life of each team's decayed historical GPU usage (Slurm's default is 7 days). */
+        @WithDefault("7d")
+        Duration usageHalfLife();
+
+        /** Weight of the historical-usage term in the fair-share score (0 = current usage only). */
+        @WithDefault("0.5")
+        double usageWeight();
+
+        /** A job that waited this long and still does not fit gets GPUs reserved (bounded starvation). */
+        @WithDefault("30m")
+        Duration reservationAfter();
+
+        @WithDefault("2")
+        int maxReservationsPerFlavor();
+
+        /** A running job is never preempted before it ran this long. */
+        @WithDefault("10m")
+        Duration minRuntime();
+
+        /** Reclaim of borrowed GPUs and in-team priority preemption. */
+        @WithDefault("true")
+        boolean preemption();
+
+        /** SIGTERM → SIGKILL grace for a preempted attempt, its time to checkpoint. */
+        @WithDefault("30s")
+        Duration preemptionGrace();
+
+        /** The cohort of teams that have none configured; it also holds capacity no nominal quota covers. */
+        @WithDefault("default")
+        String defaultCohort();
+
+        /** At most this many pending jobs are considered per cycle (oldest first by priority). */
+        @WithDefault("100000")
+        int maxPending();
+
+        /** How often the leader publishes queue positions, reasons and estimated starts to the database. */
+        @WithDefault("1s")
+        Duration publishInterval();
     }
 }

@@ -15,6 +15,14 @@ import dev.athanor.controlplane.ingest.EventIngestor;
 import dev.athanor.controlplane.store.JobEntity;
 import dev.athanor.controlplane.store.JobStore;
 import dev.athanor.controlplane.store.JobView;
+import dev.athanor.controlplane.scheduling.Scheduling;
+import dev.athanor.controlplane.scheduling.SchedulingMetrics;
+import dev.athanor.controlplane.scheduling.SchedulingStore;
+import dev.athanor.scheduler.Admission;
+import dev.athanor.scheduler.Decision;
+import dev.athanor.scheduler.PendingInfo;
+import dev.athanor.scheduler.PendingReason;
+import dev.athanor.scheduler.Preemption;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -30,6 +38,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +61,10 @@ public class Dispatcher {
     LauncherBinding binding;
     @Inject
     EventIngestor ingestor;
+    @Inject
+    Scheduling scheduling;
+    @Inject
+    SchedulingMetrics metrics;
 
     private final ConcurrentLinkedQueue<AttemptExit> exits = new ConcurrentLinkedQueue<>();
     /** Exits waiting for the worker's RESULT event to be ingested, with the time they stop waiting. */
@@ -111,6 +124,7 @@ public class Dispatcher {
 
     /** Asks the loop to run now (a job was submitted, a worker exited). */
     public void wakeup() {
+        scheduling.touch();
         wake.release();
     }
 
@@ -235,29 +249,104 @@ public class Dispatcher {
     }
 
     private void dispatchPending() {
-        if (!binding.anyFree()) {
-            return; // nothing can start: do not scan the queue at all
+        Instant now = Instant.now();
+        boolean gpus = binding.anyFree() || hasGpuNodes();
+        if (!gpus) {
+            return; // nothing can start and there is nothing to preempt: do not scan the queue at all
         }
-        for (JobStore.Pending j : jobs.pending(Instant.now(), config.dispatch().batch())) {
-            Resources r = Json.lenient().convertValue(j.resources(), Resources.class);
-            String never = binding.neverFits(r);
-            if (never != null) {
-                try {
-                    jobs.transition(j.id(), j.attempt(), JobState.FAILED, "Unschedulable", never, null);
-                } catch (RuntimeException e) {
-                    LOG.debugf("job %s changed while failing it: %s", j.id(), e.getMessage());
-                }
+        Scheduling.Round round = metrics.cycleTimer().record(() -> scheduling.run(now, binding));
+        preempt(round);
+        admit(round);
+        dispatchCpuOnly(round.cpuOnly());
+    }
+
+    private boolean hasGpuNodes() {
+        return !binding.gpuNodes(List.of()).isEmpty();
+    }
+
+    /** Records each preemption's intent, then asks the victim's workers to stop (SIGTERM, grace to checkpoint). */
+    private void preempt(Scheduling.Round round) {
+        for (Preemption p : round.decision().preemptions()) {
+            SchedulingStore.LiveRow v = round.live().get(p.victimJobId());
+            if (v == null || v.preempting()) {
                 continue;
             }
-            if (!binding.fitsNow(r)) {
-                continue; // smaller jobs behind it may still fit (backfill)
+            UUID preemptor = p.preemptorJobId() == null ? null : Scheduling.id(p.preemptorJobId());
+            boolean recorded;
+            try {
+                recorded = jobs.recordPreemption(v.id(), v.attempt(), preemptor, p.reason().name(), p.message());
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot record the preemption of %s: %s", v.id(), e.getMessage());
+                continue;
             }
-            Optional<JobView> admitted = jobs.admitAndRecordIntent(j.id(), binding.launcher().name(),
-                    "fits free capacity (" + binding.describeFree() + ")");
-            admitted.ifPresent(v -> launch(v, r));
+            if (recorded) {
+                AttemptKey key = new AttemptKey(v.id(), v.attempt());
+                LOG.infof("preempting %s (team %s) for %s (team %s): %s", key, v.team(), p.preemptorJobId(),
+                        p.preemptorTeam(), p.reason());
+                metrics.preempted(v.team(), p.reason().name());
+                binding.launcher().stop(key, config.scheduling().preemptionGrace());
+            }
+        }
+    }
+
+    /** Starts what the core admitted; the launcher's own view of free capacity has the last word. */
+    private void admit(Scheduling.Round round) {
+        Decision d = round.decision();
+        for (Admission a : d.admissions()) {
+            SchedulingStore.PendingRow p = round.pending().get(a.jobId());
+            if (p == null || !binding.fitsNow(p.resources())) {
+                continue;
+            }
+            String why = (a.borrowing() ? "borrowing idle " : "within quota on ") + a.flavor() + " ("
+                    + binding.describeFree() + ")";
+            Optional<JobView> admitted = jobs.admitAndRecordIntent(p.id(), binding.launcher().name(), why, a.flavor());
+            admitted.ifPresent(v -> {
+                metrics.admitted(p.team(), Duration.between(p.queuedAt(), Instant.now()));
+                launch(v, p.resources());
+            });
+        }
+        for (PendingInfo info : d.pending()) {
+            if (info.reason() != PendingReason.UNSCHEDULABLE) {
+                continue;
+            }
+            SchedulingStore.PendingRow p = round.pending().get(info.jobId());
+            String never = p == null ? null : binding.neverFits(p.resources());
+            if (never != null) {
+                failUnschedulable(p.id(), never);
+            }
+            // Otherwise it is unschedulable by quota only: it stays pending, flagged with the reason, until an admin
+            // changes the quota.
+        }
+    }
+
+    /** CPU-only jobs use the launcher's CPU slots and no GPU quota: priority, then age, with backfill. */
+    private void dispatchCpuOnly(List<SchedulingStore.PendingRow> cpuOnly) {
+        for (SchedulingStore.PendingRow p : cpuOnly) {
             if (!binding.anyFree()) {
                 return;
             }
+            String never = binding.neverFits(p.resources());
+            if (never != null) {
+                failUnschedulable(p.id(), never);
+                continue;
+            }
+            if (!binding.fitsNow(p.resources())) {
+                continue; // smaller jobs behind it may still fit (backfill)
+            }
+            Optional<JobView> admitted = jobs.admitAndRecordIntent(p.id(), binding.launcher().name(),
+                    "fits free capacity (" + binding.describeFree() + ")", null);
+            admitted.ifPresent(v -> {
+                metrics.admitted(p.team(), Duration.between(p.queuedAt(), Instant.now()));
+                launch(v, p.resources());
+            });
+        }
+    }
+
+    private void failUnschedulable(UUID id, String why) {
+        try {
+            jobs.transition(id, null, JobState.FAILED, "Unschedulable", why, null);
+        } catch (RuntimeException e) {
+            LOG.debugf("job %s changed while failing it: %s", id, e.getMessage());
         }
     }
 
@@ -315,6 +404,13 @@ public class Dispatcher {
                 lost++;
                 settle(new AttemptExit(key, false, -1, "Lost",
                         "no worker process found for this attempt after the control plane restarted", List.of()));
+            }
+        }
+        scheduling.reset();
+        for (AttemptKey key : jobs.preempting()) {
+            if (binding.launcher().active().contains(key)) {
+                LOG.infof("stopping %s again: its preemption was recorded before the restart", key);
+                binding.launcher().stop(key, config.scheduling().preemptionGrace());
             }
         }
         LOG.infof("recovery: %d live attempts adopted, %d exits reported, %d re-launched, %d lost",

@@ -104,6 +104,16 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     }
 
     @Override
+    public List<dev.athanor.scheduler.Node> gpuNodes(java.util.Collection<String> catalog) {
+        List<dev.athanor.scheduler.Node> out = new java.util.ArrayList<>();
+        for (dev.athanor.k8s.ClusterCapacity.NodeGpus n : binding.capacity().nodes()) {
+            out.add(dev.athanor.scheduler.Node.of(n.name(), n.flavor(), n.allocatable(),
+                    Math.min(n.allocatable(), n.free())));
+        }
+        return out;
+    }
+
+    @Override
     public void close() {
         election.close();
         binding.close();

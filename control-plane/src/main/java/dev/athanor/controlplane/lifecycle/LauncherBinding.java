@@ -4,6 +4,8 @@ import dev.athanor.common.job.Resources;
 import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.launch.Launcher;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -50,4 +52,21 @@ public interface LauncherBinding {
      * @return the attempts whose exits were (or will be) reported
      */
     Set<AttemptKey> recover(Predicate<AttemptKey> alreadyFinished);
+
+    /**
+     * The launcher's GPU nodes with their real free GPUs, as the scheduling core sees them. {@code catalog} names the
+     * flavors configured through the API: a launcher that discovers GPU models (local) names a node's flavor after
+     * the catalog entry its GPUs match.
+     */
+    List<dev.athanor.scheduler.Node> gpuNodes(Collection<String> catalog);
+
+    /** The node flavor that serves a job asking for {@code gpuType} (null: any flavor). */
+    default String flavorFor(String gpuType, Collection<String> catalog) {
+        return gpuType;
+    }
+
+    /** Node names holding a live attempt's workers, in worker order, when the launcher knows them. */
+    default List<String> placement(AttemptKey key) {
+        return List.of();
+    }
 }

@@ -5,6 +5,7 @@ import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.launch.Launcher;
 import dev.athanor.controlplane.config.AthanorConfig;
 import dev.athanor.launcher.local.Capacity;
+import dev.athanor.launcher.local.GpuInventory;
 import dev.athanor.launcher.local.LocalLauncherConfig;
 import dev.athanor.launcher.local.LocalProcessLauncher;
 import org.jboss.logging.Logger;
@@ -14,7 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -125,5 +128,60 @@ public class LocalLauncherBinding implements LauncherBinding {
     @Override
     public Set<AttemptKey> recover(Predicate<AttemptKey> alreadyFinished) {
         return launcher.recover(alreadyFinished).reported();
+    }
+
+    @Override
+    public List<dev.athanor.scheduler.Node> gpuNodes(Collection<String> catalog) {
+        Capacity c = launcher.capacity();
+        Set<Integer> free = new java.util.HashSet<>(c.freeGpuIndexes());
+        Map<String, int[]> byFlavor = new java.util.TreeMap<>();
+        for (GpuInventory.Gpu g : launcher.gpus().gpus()) {
+            int[] n = byFlavor.computeIfAbsent(flavorOf(g, catalog), k -> new int[2]);
+            n[0]++;
+            if (free.contains(g.index())) {
+                n[1]++;
+            }
+        }
+        List<dev.athanor.scheduler.Node> nodes = new java.util.ArrayList<>();
+        for (Map.Entry<String, int[]> e : byFlavor.entrySet()) {
+            nodes.add(dev.athanor.scheduler.Node.of(nodeName(e.getKey(), byFlavor.size()), e.getKey(), e.getValue()[0],
+                    e.getValue()[1]));
+        }
+        return nodes;
+    }
+
+    @Override
+    public String flavorFor(String gpuType, Collection<String> catalog) {
+        if (gpuType == null) {
+            return null;
+        }
+        for (GpuInventory.Gpu g : launcher.gpus().gpus()) {
+            String f = flavorOf(g, catalog);
+            if (f.equals(gpuType) || g.matches(gpuType)) {
+                return f;
+            }
+        }
+        return gpuType;
+    }
+
+    @Override
+    public List<String> placement(AttemptKey key) {
+        return List.of(); // one machine: the dispatcher places local workers on the node of their flavor
+    }
+
+    /** One machine; one scheduler node per GPU model when models are mixed. */
+    static String nodeName(String flavor, int flavors) {
+        return flavors <= 1 ? "local" : "local/" + flavor;
+    }
+
+    /** The first catalog flavor this GPU matches, else a slug of its model name ({@code NVIDIA H200} → {@code nvidia-h200}). */
+    static String flavorOf(GpuInventory.Gpu g, Collection<String> catalog) {
+        for (String f : catalog) {
+            if (g.matches(f)) {
+                return f;
+            }
+        }
+        String slug = g.name().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+        return slug.isEmpty() ? "gpu" : slug;
     }
 }

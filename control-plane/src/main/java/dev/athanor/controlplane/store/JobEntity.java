@@ -68,6 +68,15 @@ public class JobEntity {
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(name = "last_metrics")
     public JsonNode lastMetrics;
+    @Column(name = "preempt_reason")
+    public String preemptReason;
+    @Column(name = "preempt_message")
+    public String preemptMessage;
+    @Column(name = "preempted_by")
+    public UUID preemptedBy;
+    public int preemptions;
+    @Column(name = "admitted_flavor")
+    public String admittedFlavor;
     @JdbcTypeCode(SqlTypes.JSON)
     public JsonNode result;
     @Version

@@ -200,30 +200,6 @@ public class JobStore {
                 .setParameter("j", jobId).getResultList();
     }
 
-    /** A pending job as the dispatcher sees it: just what it needs to decide. */
-    public record Pending(UUID id, int attempt, JsonNode resources, Instant notBefore) {
-    }
-
-    /** Pending jobs in dispatch order (priority, then age) that may be dispatched at {@code now}. */
-    @Transactional
-    @SuppressWarnings("unchecked")
-    public List<Pending> pending(Instant now, int limit) {
-        List<Object[]> rows = em.createNativeQuery("select id, attempt, cast(resources as text), not_before from job "
-                        + "where state = 'PENDING' and (not_before is null or not_before <= ?1) "
-                        + "order by priority_weight desc, created_at limit ?2")
-                .setParameter(1, now).setParameter(2, limit).getResultList();
-        List<Pending> out = new ArrayList<>(rows.size());
-        for (Object[] r : rows) {
-            try {
-                out.add(new Pending((UUID) r[0], ((Number) r[1]).intValue(), MAPPER.readTree((String) r[2]),
-                        HistoryStore.instant(r[3])));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("corrupt resources of job " + r[0], e);
-            }
-        }
-        return out;
-    }
-
     /** Jobs in the given states, oldest first, for the dispatcher and recovery. */
     @Transactional
     public List<JobEntity> inStates(Collection<String> states, int limit) {
@@ -259,6 +235,12 @@ public class JobStore {
      */
     @Transactional
     public Optional<JobView> admitAndRecordIntent(UUID id, String launcher, String why) {
+        return admitAndRecordIntent(id, launcher, why, null);
+    }
+
+    /** As {@link #admitAndRecordIntent(UUID, String, String)}, remembering the GPU flavor the attempt was admitted on. */
+    @Transactional
+    public Optional<JobView> admitAndRecordIntent(UUID id, String launcher, String why, String flavor) {
         JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (j == null || !JobState.PENDING.name().equals(j.state)) {
             return Optional.empty();
@@ -266,6 +248,7 @@ public class JobStore {
         Instant now = now();
         j.attempt += 1;
         j.notBefore = null;
+        j.admittedFlavor = flavor;
         AttemptKey key = new AttemptKey(j.id, j.attempt);
         apply(j, JobState.ADMITTED, "Admitted", why, now);
         AttemptEntity a = new AttemptEntity();
@@ -311,6 +294,48 @@ public class JobStore {
     }
 
     public record CancelResult(JobView job, boolean stopWorkers) {
+    }
+
+    /**
+     * Records the intent to preempt attempt {@code attempt} of {@code victim} for {@code preemptor}, before anyone
+     * stops a worker: its exit then settles as PREEMPTED and the job is requeued. Both timelines say who preempted
+     * whom and why. Returns false (and changes nothing) when the attempt is no longer live, already being
+     * preempted, or being cancelled.
+     */
+    @Transactional
+    public boolean recordPreemption(UUID victim, int attempt, UUID preemptor, String reason, String message) {
+        JobEntity j = em.find(JobEntity.class, victim, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || j.attempt != attempt || j.preemptReason != null || j.cancelRequested
+                || !JobState.valueOf(j.state).isActive()) {
+            return false;
+        }
+        JobEntity p = preemptor == null ? null : em.find(JobEntity.class, preemptor);
+        Instant now = now();
+        String by = p == null ? "the scheduler" : "job " + p.name + " (" + p.id + ") of team " + p.team;
+        j.preemptReason = reason;
+        j.preemptMessage = "preempted for " + by + " (" + reason + "): " + message;
+        j.preemptedBy = preemptor;
+        j.updatedAt = now;
+        j.reason = "PreemptionRequested";
+        j.message = j.preemptMessage;
+        em.persist(transition(j.id, j.attempt, JobState.valueOf(j.state), JobState.valueOf(j.state),
+                "PreemptionRequested", j.preemptMessage, now));
+        afterCommit(new LiveBus.Message(j.id, "state", JobView.of(j), false));
+        if (p != null && JobState.PENDING.name().equals(p.state)) {
+            em.persist(transition(p.id, p.attempt, JobState.PENDING, JobState.PENDING, "Preempting",
+                    "stopping job " + j.name + " (" + j.id + ") of team " + j.team + " to make room (" + reason + "): "
+                            + message, now));
+        }
+        return true;
+    }
+
+    /** Live attempts whose preemption was recorded (re-stopped after a restart or leadership change). */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<AttemptKey> preempting() {
+        List<Object[]> rows = em.createNativeQuery("select id, attempt from job where preempt_reason is not null "
+                + "and state in ('ADMITTED', 'LAUNCHING', 'RUNNING')").getResultList();
+        return rows.stream().map(r -> new AttemptKey((UUID) r[0], ((Number) r[1]).intValue())).toList();
     }
 
     /**
@@ -424,7 +449,22 @@ public class JobStore {
             return Optional.of(JobView.of(j));
         }
         Instant now = now();
-        ExitPolicy.Decision d = ExitPolicy.decide(exit, j.cancelRequested, j.attempt, j.maxAttempts,
+        if (j.preemptReason != null && !j.cancelRequested && !exit.succeeded()) {
+            String why = j.preemptMessage + " (attempt " + j.attempt + " stopped: " + exit.reason()
+                    + (exit.exitCode() >= 0 ? ", exit " + exit.exitCode() : "") + ")";
+            apply(j, JobState.PREEMPTED, "Preempted", why, now);
+            finishAttempt(j, JobState.PREEMPTED, exit.exitCode(), "Preempted", why, lines);
+            j.preemptions += 1;
+            j.preemptReason = null;
+            j.preemptMessage = null;
+            j.preemptedBy = null;
+            apply(j, JobState.PENDING, "Requeued", "attempt " + (j.attempt + 1) + " waits for admission; the job keeps "
+                    + "its place in the queue (submitted " + j.createdAt + ") and this attempt does not count "
+                    + "against maxAttempts", now);
+            return Optional.of(JobView.of(j));
+        }
+        // Attempts that ended by preemption do not count against maxAttempts.
+        ExitPolicy.Decision d = ExitPolicy.decide(exit, j.cancelRequested, j.attempt - j.preemptions, j.maxAttempts,
                 j.retryBackoffSeconds, now);
         String message = d.message();
         if (!exit.succeeded() && !exit.lastLines().isEmpty()) {
