@@ -5,6 +5,7 @@ import dev.athanor.cli.command.GetCommand;
 import dev.athanor.cli.command.ListCommand;
 import dev.athanor.cli.command.LogsCommand;
 import dev.athanor.cli.command.MetricsCommand;
+import dev.athanor.cli.command.QueueCommand;
 import dev.athanor.cli.command.SubmitCommand;
 import dev.athanor.cli.command.TimelineCommand;
 import dev.athanor.cli.command.WatchCommand;
@@ -30,7 +31,8 @@ import java.util.concurrent.Callable;
         versionProvider = AthanorCli.Version.class,
         description = {"Submit and follow GPU jobs on an Athanor control plane.", ""},
         subcommands = {SubmitCommand.class, ListCommand.class, GetCommand.class, WatchCommand.class, LogsCommand.class,
-                CancelCommand.class, TimelineCommand.class, MetricsCommand.class, CommandLine.HelpCommand.class},
+                CancelCommand.class, TimelineCommand.class, MetricsCommand.class, QueueCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Environment: ATHANOR_SERVER (default http://localhost:8080), ATHANOR_TOKEN.",
                 "Exit codes: 0 ok, 1 operation or job failed, 2 usage or invalid input, 3 server unreachable, 4 not found."},
         sortOptions = false)

@@ -187,6 +187,17 @@ class SchedulingIT {
         // The preempted jobs wait (capacity is full) and keep their place; maxAttempts 1 is not used up.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(queueEntry(preempted.get(0)).getString("reason")).isIn("QUOTA", "CAPACITY"));
+
+        // Kueue-style metrics: preemptions by reason, quota, usage, borrowing, shares, pending by reason, admission wait.
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .contains("athanor_preempted_jobs_total{reason=\"RECLAIM\",team=\"sched-borrower\"} 2.0")
+                .contains("athanor_quota_gpus{flavor=\"h200-141gb\",limit=\"nominal\",team=\"sched-lender\"} 2.0")
+                .contains("athanor_quota_used_gpus{flavor=\"h200-141gb\",team=\"sched-lender\"} 2.0")
+                .contains("athanor_team_weighted_share{team=\"sched-borrower\"}")
+                .contains("athanor_pending_jobs{reason=")
+                .contains("athanor_admission_wait_seconds_bucket{team=\"sched-lender\"")
+                .contains("athanor_admitted_jobs_total{team=\"sched-borrower\"}");
     }
 
     @Test
