@@ -215,4 +215,30 @@ class SchedulingIT {
         assertThat(String.join("\n", messages(young))).contains("urgent").contains("PRIORITY");
         assertThat(String.join("\n", messages(urgent))).contains("low-young");
     }
+
+    @Test
+    void badAdminInputGetsProblemsAndChangesNothing() {
+        given().contentType(ContentType.JSON).body("{\"name\": \"Bad Name\", \"colour\": 1}").post("/api/v1/teams")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.hasItems("name", "colour"));
+        given().contentType(ContentType.JSON).body("{\"name\": \"sched-admin\", \"weight\": 0}").post("/api/v1/teams")
+                .then().statusCode(400).body("errors.field", org.hamcrest.Matchers.hasItem("weight"));
+        given().get("/api/v1/teams/sched-admin").then().statusCode(404);
+        team("sched-admin", "c-admin", 1, null);
+        given().contentType(ContentType.JSON).body("{\"name\": \"sched-admin\"}").post("/api/v1/teams")
+                .then().statusCode(409).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("{\"nominal\": -1, \"lendingLimit\": \"all\"}")
+                .put("/api/v1/teams/sched-admin/quotas/" + FLAVOR).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.hasItems("nominal", "lendingLimit"));
+        given().contentType(ContentType.JSON).body("{\"nominal\": 1}").put("/api/v1/teams/sched-admin/quotas/no-such-gpu")
+                .then().statusCode(404).body("detail", org.hamcrest.Matchers.containsString("no flavor no-such-gpu"));
+        given().contentType(ContentType.JSON).body("{\"nominal\": 1}").put("/api/v1/teams/no-such-team/quotas/" + FLAVOR)
+                .then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{\"resourceName\": \"not a resource\"}").put("/api/v1/flavors/x100")
+                .then().statusCode(400).body("errors.field", org.hamcrest.Matchers.hasItem("resourceName"));
+        given().get("/api/v1/flavors/x100").then().statusCode(404);
+        given().delete("/api/v1/flavors/" + FLAVOR).then().statusCode(409);
+        given().get("/api/v1/queues?limit=0").then().statusCode(400).contentType("application/problem+json");
+        assertThat(quota("sched-admin")).containsEntry("nominal", 1); // the refused changes changed nothing
+    }
 }
