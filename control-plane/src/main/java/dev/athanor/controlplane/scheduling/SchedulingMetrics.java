@@ -39,6 +39,12 @@ public class SchedulingMetrics {
     private MultiGauge used;
     private MultiGauge borrowed;
     private Timer cycle;
+    private final Map<Tags, AtomicDouble> pendingValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, AtomicDouble> weightedValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, AtomicDouble> dominantValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, AtomicDouble> quotaValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, AtomicDouble> usedValues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, AtomicDouble> borrowedValues = new java.util.concurrent.ConcurrentHashMap<>();
 
     @PostConstruct
     void init() {
@@ -83,15 +89,15 @@ public class SchedulingMetrics {
         for (PendingInfo p : d.pending()) {
             byReason.merge(Tags.of("team", p.team(), "reason", p.reason().name()), 1.0, Double::sum);
         }
-        pending.register(rows(byReason), true);
-        List<MultiGauge.Row<?>> w = new ArrayList<>();
-        List<MultiGauge.Row<?>> dom = new ArrayList<>();
+        pending.register(rows(pendingValues, byReason), true);
+        Map<Tags, Double> w = new HashMap<>();
+        Map<Tags, Double> dom = new HashMap<>();
         for (TeamShare t : shares) {
-            w.add(MultiGauge.Row.of(Tags.of("team", t.team()), t.weightedShare()));
-            dom.add(MultiGauge.Row.of(Tags.of("team", t.team()), t.dominantShare()));
+            w.put(Tags.of("team", t.team()), t.weightedShare());
+            dom.put(Tags.of("team", t.team()), t.dominantShare());
         }
-        weightedShare.register(w, true);
-        dominantShare.register(dom, true);
+        weightedShare.register(rows(weightedValues, w), true);
+        dominantShare.register(rows(dominantValues, dom), true);
         Map<Tags, Double> q = new HashMap<>();
         Map<String, Team> teams = new HashMap<>();
         s.teams().forEach(t -> teams.put(t.name(), t));
@@ -104,14 +110,14 @@ public class SchedulingMetrics {
                 q.put(Tags.of("team", r.team(), "flavor", r.flavor(), "limit", "lending"), (double) r.lendingLimit());
             }
         }
-        quota.register(rows(q), true);
+        quota.register(rows(quotaValues, q), true);
         Map<Tags, Double> u = new HashMap<>();
         Map<String, Long> perTeamFlavor = new HashMap<>();
         for (RunningJob r : s.running()) {
             u.merge(Tags.of("team", r.team(), "flavor", r.flavor()), (double) r.totalGpus(), Double::sum);
             perTeamFlavor.merge(r.team() + "\u0000" + r.flavor(), r.totalGpus(), Long::sum);
         }
-        used.register(rows(u), true);
+        used.register(rows(usedValues, u), true);
         Map<Tags, Double> b = new HashMap<>();
         for (Map.Entry<String, Long> e : perTeamFlavor.entrySet()) {
             String[] tf = e.getKey().split("\u0000", 2);
@@ -120,12 +126,34 @@ public class SchedulingMetrics {
             long nominal = fq == null ? 0 : fq.nominal();
             b.put(Tags.of("team", tf[0], "flavor", tf[1]), (double) Math.max(0, e.getValue() - nominal));
         }
-        borrowed.register(rows(b), true);
+        borrowed.register(rows(borrowedValues, b), true);
     }
 
-    private static List<MultiGauge.Row<?>> rows(Map<Tags, Double> m) {
-        List<MultiGauge.Row<?>> out = new ArrayList<>(m.size());
-        m.forEach((tags, v) -> out.add(MultiGauge.Row.of(tags, v)));
+    /**
+     * Rows backed by holders this bean keeps (gauges only hold their values weakly): values are updated in place,
+     * rows that disappeared are dropped.
+     */
+    private static List<MultiGauge.Row<?>> rows(Map<Tags, AtomicDouble> holders, Map<Tags, Double> values) {
+        holders.keySet().retainAll(values.keySet());
+        List<MultiGauge.Row<?>> out = new ArrayList<>(values.size());
+        values.forEach((tags, v) -> {
+            AtomicDouble h = holders.computeIfAbsent(tags, k -> new AtomicDouble());
+            h.set(v);
+            out.add(MultiGauge.Row.of(tags, h, AtomicDouble::get));
+        });
         return out;
+    }
+
+    /** A mutable double a gauge can read. */
+    static final class AtomicDouble {
+        private volatile double value;
+
+        double get() {
+            return value;
+        }
+
+        void set(double v) {
+            value = v;
+        }
     }
 }
