@@ -127,6 +127,13 @@ public interface AthanorConfig {
         @WithDefault("2s")
         Duration retryPeriod();
 
+        /**
+         * Pod creates in flight at once: launch records the attempt and returns, creates run on this many threads
+         * (a refused create comes back as a LaunchFailed exit). 0: each launch creates its pods before it returns.
+         */
+        @WithDefault("8")
+        int launchThreads();
+
         interface Flavor {
             Map<String, String> nodeSelector();
         }

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * The dispatcher always records the intent (LAUNCHING + the attempt) before it calls {@link Launcher#launch}, so
  * <ul>
  *   <li>{@code after-intent}: halts when launch is called, before anything is created;</li>
- *   <li>{@code after-create}: halts when launch returns, the pods created, before the control plane goes on.</li>
+ *   <li>{@code after-create}: halts as soon as the pods were created (the launcher's created callback, since pods
+ *   may be created on the launcher's own threads after launch returned), before anything else is recorded.</li>
  * </ul>
  */
 final class CrashPoint implements Launcher {
@@ -35,8 +36,12 @@ final class CrashPoint implements Launcher {
         this.point = point;
     }
 
-    /** {@code launcher} itself when {@code point} is empty (the default); otherwise the crashing wrapper. */
-    static Launcher wrap(Launcher launcher, String point) {
+    /**
+     * {@code launcher} itself when {@code point} is empty (the default); otherwise the crashing wrapper.
+     *
+     * @param onCreated registers the launcher's "all pods of an attempt created" callback
+     */
+    static Launcher wrap(Launcher launcher, String point, Consumer<Consumer<AttemptKey>> onCreated) {
         if (point == null || point.isBlank()) {
             return launcher;
         }
@@ -45,6 +50,9 @@ final class CrashPoint implements Launcher {
                     + AFTER_CREATE + ", not '" + point + "'");
         }
         LOG.warnf("TEST ONLY: athanor.test.crash-point=%s: this JVM halts at its first launch", point);
+        if (AFTER_CREATE.equals(point)) {
+            onCreated.accept(key -> halt("after the create, before anything else is recorded", key));
+        }
         return new CrashPoint(launcher, point);
     }
 
@@ -60,7 +68,6 @@ final class CrashPoint implements Launcher {
             halt("after the intent, before the create", request.key());
         }
         delegate.launch(request);
-        halt("after the create, before anything else is recorded", request.key());
     }
 
     @Override

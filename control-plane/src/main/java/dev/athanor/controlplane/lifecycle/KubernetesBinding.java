@@ -50,6 +50,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
                 .eventsTopic(config.kafka().topic())
                 .gpuResourceName(k.gpuResourceName())
                 .heartbeatSeconds(config.local().heartbeatSeconds())
+                .launchThreads(k.launchThreads())
                 .actingGate(election::isLeader);
         k.serviceAccount().ifPresent(b::serviceAccountName);
         for (Map.Entry<String, AthanorConfig.Kubernetes.Flavor> f : k.flavors().entrySet()) {
@@ -61,7 +62,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         KubernetesLauncherConfig cfg = b.build();
         KubernetesLauncher launcher = new KubernetesLauncher(client, cfg).start();
         this.binding = new KubernetesLauncherBinding(launcher, new GpuCapacityView(client, cfg).start());
-        this.launcherPort = CrashPoint.wrap(launcher, config.test().crashPoint().orElse(""));
+        this.launcherPort = CrashPoint.wrap(launcher, config.test().crashPoint().orElse(""), launcher::onCreated);
         election.start();
         LOG.infof("kubernetes launcher: namespace %s, image %s, lease %s as %s", k.namespace(), k.image(),
                 k.leaseName(), k.identity());
