@@ -244,11 +244,13 @@ public final class KubernetesLauncher implements Launcher {
                 create(key, t, desired, svc);
             } catch (LaunchException e) {
                 LOG.log(System.Logger.Level.WARNING, "launch of {0} failed: {1}", key, e.getMessage());
-                deliver(new AttemptExit(key, false, e.retryable() ? -1 : -2, "LaunchFailed", e.getMessage(), List.of()));
+                deliver(new AttemptExit(key, false, e.retryable() ? ExitReasons.EXIT_NOT_STARTED
+                        : ExitReasons.EXIT_NOT_RETRYABLE, "LaunchFailed", e.getMessage(), List.of()));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "launch of " + key + " failed", e);
                 tracked.remove(key, t);
-                deliver(new AttemptExit(key, false, -1, "LaunchFailed", String.valueOf(e.getMessage()), List.of()));
+                deliver(new AttemptExit(key, false, ExitReasons.EXIT_NOT_STARTED, "LaunchFailed",
+                        String.valueOf(e.getMessage()), List.of()));
             }
         });
     }

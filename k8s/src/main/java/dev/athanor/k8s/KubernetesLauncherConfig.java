@@ -289,7 +289,8 @@ public final class KubernetesLauncherConfig {
          * Threads that create pods. 0 (default): {@code launch} creates them before it returns and throws a
          * {@code LaunchException} on refusal. N &gt; 0: {@code launch} records the attempt (it is active from then on)
          * and returns; N creates run at once, and a refused create is reported as a {@code LaunchFailed} exit
-         * (exit code -1 when retrying may help, -2 when not), which is what the control plane makes of the exception.
+         * (exit code -3 when retrying may help: nothing ran, no result will come; -2 when not), which the control plane
+         * treats as it treats the exception.
          */
         public Builder launchThreads(int v) { launchThreads = v; return this; }
 
