@@ -42,6 +42,21 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return new ControlPlaneProcess(pb.start(), port, log);
     }
 
+    /**
+     * The environment every control plane needs whatever its launcher: HTTP port and address, the PostgreSQL
+     * datasource and the Kafka bootstrap servers.
+     */
+    public static Map<String, String> coreEnv(int httpPort, String bindHost, PostgresService postgres, KafkaService kafka) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        env.put("QUARKUS_HTTP_HOST", bindHost);
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
+        env.put("QUARKUS_DATASOURCE_USERNAME", PostgresService.USER);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresService.PASSWORD);
+        env.put("ATHANOR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        return env;
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }

@@ -178,12 +178,7 @@ public final class Stack implements AutoCloseable {
     Map<String, String> controlPlaneEnv() {
         Map<String, String> env = new LinkedHashMap<>();
         Path home = options.home().toAbsolutePath();
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(options.httpPort()));
-        env.put("QUARKUS_HTTP_HOST", options.bindHost());
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
-        env.put("QUARKUS_DATASOURCE_USERNAME", PostgresService.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresService.PASSWORD);
-        env.put("ATHANOR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.putAll(ControlPlaneProcess.coreEnv(options.httpPort(), options.bindHost(), postgres, kafka));
         env.put("ATHANOR_LAUNCHER_KIND", "local");
         env.put("ATHANOR_HOME", home.toString());
         env.put("ATHANOR_LOCAL_WORKER_JAR", options.workerJar().toAbsolutePath().toString());

@@ -25,6 +25,11 @@ public final class ExitReasons {
     public static final int EXIT_NOT_RETRYABLE = -2;
     /** Exit code when the worker's own code is unknown (pod deleted, node lost). */
     public static final int EXIT_UNKNOWN = -1;
+    /**
+     * Exit code of an attempt whose pods were never created (the API server refused a create; retrying may help):
+     * no worker ran, so no result event will come and the control plane need not wait for one.
+     */
+    public static final int EXIT_NOT_STARTED = -3;
 
     private ExitReasons() {
     }

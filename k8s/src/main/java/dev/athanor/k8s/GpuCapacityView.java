@@ -16,6 +16,12 @@ public final class GpuCapacityView implements AutoCloseable {
     private final KubernetesLauncherConfig config;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Pod> pods;
+    /** Bumped by every informer event: a snapshot computed at the same version is still exact. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Cached cached = new Cached(-1, null);
+
+    private record Cached(long version, ClusterCapacity capacity) {
+    }
 
     public GpuCapacityView(KubernetesClient client, KubernetesLauncherConfig config) {
         this.client = client;
@@ -25,6 +31,8 @@ public final class GpuCapacityView implements AutoCloseable {
     public GpuCapacityView start() {
         nodes = client.nodes().runnableInformer(0);
         pods = client.pods().inAnyNamespace().runnableInformer(0);
+        nodes.addEventHandler(new Bump<>());
+        pods.addEventHandler(new Bump<>());
         try {
             nodes.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
             pods.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -37,8 +45,36 @@ public final class GpuCapacityView implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The capacity now. Computed from the caches only when an informer event arrived since the last computation
+     * (the dispatcher asks several times per job it considers; each computation walks every pod and node).
+     */
     public ClusterCapacity snapshot() {
-        return ClusterCapacity.of(nodes.getStore().list(), pods.getStore().list(), config);
+        long v = version.get();
+        Cached c = cached;
+        if (c.version() == v) {
+            return c.capacity();
+        }
+        ClusterCapacity fresh = ClusterCapacity.of(nodes.getStore().list(), pods.getStore().list(), config);
+        cached = new Cached(v, fresh);
+        return fresh;
+    }
+
+    private final class Bump<T> implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<T> {
+        @Override
+        public void onAdd(T obj) {
+            version.incrementAndGet();
+        }
+
+        @Override
+        public void onUpdate(T oldObj, T newObj) {
+            version.incrementAndGet();
+        }
+
+        @Override
+        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            version.incrementAndGet();
+        }
     }
 
     @Override

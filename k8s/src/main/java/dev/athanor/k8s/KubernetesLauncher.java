@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -56,6 +57,9 @@ public final class KubernetesLauncher implements Launcher {
     private final WorkQueue<AttemptKey> queue = new WorkQueue<>();
     private final Map<AttemptKey, Tracked> tracked = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
+    /** Pod creates when {@link KubernetesLauncherConfig#launchThreads()} &gt; 0; null: creates run in launch(). */
+    private final java.util.concurrent.ExecutorService creates;
+    private volatile Consumer<AttemptKey> createdListener = k -> { };
     private final Thread reconciler;
     private SharedIndexInformer<Pod> informer;
     private volatile boolean recovered;
@@ -101,6 +105,12 @@ public final class KubernetesLauncher implements Launcher {
         this.services = new ServiceOperator(client, config.namespace());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "athanor-k8s-resync");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger createThreads = new AtomicInteger();
+        this.creates = config.launchThreads() <= 0 ? null : Executors.newFixedThreadPool(config.launchThreads(), r -> {
+            Thread t = new Thread(r, "athanor-k8s-create-" + createThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -220,6 +230,40 @@ public final class KubernetesLauncher implements Launcher {
             n.expected = desired.size();
             return n;
         });
+        if (creates == null) {
+            create(key, t, desired, svc);
+            return;
+        }
+        creates.execute(() -> {
+            if (closed || !config.actingGate().getAsBoolean()) {
+                // no longer the leader: the next one re-launches the recorded intent
+                tracked.remove(key, t);
+                return;
+            }
+            try {
+                create(key, t, desired, svc);
+            } catch (LaunchException e) {
+                LOG.log(System.Logger.Level.WARNING, "launch of {0} failed: {1}", key, e.getMessage());
+                deliver(new AttemptExit(key, false, e.retryable() ? ExitReasons.EXIT_NOT_STARTED
+                        : ExitReasons.EXIT_NOT_RETRYABLE, "LaunchFailed", e.getMessage(), List.of()));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "launch of " + key + " failed", e);
+                tracked.remove(key, t);
+                deliver(new AttemptExit(key, false, ExitReasons.EXIT_NOT_STARTED, "LaunchFailed",
+                        String.valueOf(e.getMessage()), List.of()));
+            }
+        });
+    }
+
+    /**
+     * Registers a callback told when all pods of an attempt have been created (after the API server accepted them,
+     * before anything else happens). Used by the control plane's test-only crash points.
+     */
+    public void onCreated(Consumer<AttemptKey> l) {
+        createdListener = l == null ? k -> { } : l;
+    }
+
+    private void create(AttemptKey key, Tracked t, List<Pod> desired, Service svc) throws LaunchException {
         List<String> created = new ArrayList<>();
         try {
             if (svc != null) {
@@ -243,6 +287,7 @@ public final class KubernetesLauncher implements Launcher {
             tracked.remove(key, t);
             throw e;
         }
+        createdListener.accept(key);
         queue.add(key);
     }
 
@@ -717,6 +762,9 @@ public final class KubernetesLauncher implements Launcher {
         closed = true;
         queue.close();
         timers.shutdownNow();
+        if (creates != null) {
+            creates.shutdownNow();
+        }
         reconciler.interrupt();
         if (informer != null) {
             informer.close();

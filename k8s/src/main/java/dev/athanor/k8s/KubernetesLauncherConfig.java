@@ -230,7 +230,7 @@ public final class KubernetesLauncherConfig {
         private boolean fetchLogs = true;
         private BooleanSupplier actingGate = () -> true;
         private Clock clock = Clock.systemUTC();
-        private int launchThreads = 4;
+        private int launchThreads = 0;
 
         private Builder(String namespace, String image) {
             this.namespace = namespace;
@@ -285,6 +285,13 @@ public final class KubernetesLauncherConfig {
          */
         public Builder actingGate(BooleanSupplier v) { actingGate = v; return this; }
         public Builder clock(Clock v) { clock = v; return this; }
+        /**
+         * Threads that create pods. 0 (default): {@code launch} creates them before it returns and throws a
+         * {@code LaunchException} on refusal. N &gt; 0: {@code launch} records the attempt (it is active from then on)
+         * and returns; N creates run at once, and a refused create is reported as a {@code LaunchFailed} exit
+         * (exit code -3 when retrying may help: nothing ran, no result will come; -2 when not), which the control plane
+         * treats as it treats the exception.
+         */
         public Builder launchThreads(int v) { launchThreads = v; return this; }
 
         public KubernetesLauncherConfig build() {

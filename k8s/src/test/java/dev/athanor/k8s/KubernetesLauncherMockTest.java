@@ -107,6 +107,35 @@ class KubernetesLauncherMockTest {
     }
 
     @Test
+    void withLaunchThreadsPodsAreCreatedAfterLaunchReturnsAndARefusalBecomesALaunchFailedExit() throws Exception {
+        KubernetesLauncher async = new KubernetesLauncher(client, Fixtures.config().launchThreads(2)
+                .actingGate(leader::get).build()).start();
+        List<AttemptKey> created = new CopyOnWriteArrayList<>();
+        async.onCreated(created::add);
+        async.onExit(exits::add);
+        try {
+            AttemptKey ok = Fixtures.key(40);
+            async.launch(Fixtures.request(ok, 2, 1, null, List.of(), Duration.ZERO));
+            assertThat(async.active()).contains(ok); // active at once: the dispatcher never thinks it lost
+            await().atMost(Duration.ofSeconds(10)).until(() -> created.contains(ok));
+            assertThat(podsOf(ok)).hasSize(2);
+
+            AttemptKey refused = Fixtures.key(41);
+            client.pods().inNamespace(Fixtures.NS).resource(new PodBuilder().withNewMetadata()
+                    .withName(WorkerPodModel.podName(refused, 0)).endMetadata().withNewSpec().addNewContainer()
+                    .withName("x").withImage("busybox").endContainer().endSpec().build()).create();
+            async.launch(Fixtures.request(refused, 1, 0, null, List.of(), Duration.ZERO));
+            AttemptExit e = awaitExit(refused);
+            assertThat(e.reason()).isEqualTo("LaunchFailed");
+            assertThat(e.exitCode()).isEqualTo(-2);
+            assertThat(e.message()).contains("does not belong");
+            assertThat(created).doesNotContain(refused);
+        } finally {
+            async.close();
+        }
+    }
+
+    @Test
     void allWorkersSucceededIsReportedOnce() throws Exception {
         AttemptKey key = Fixtures.key(4);
         launcher.launch(Fixtures.request(key, 2, 1, null, List.of(), Duration.ZERO));

@@ -33,6 +33,9 @@ public interface AthanorConfig {
 
     Scheduling scheduling();
 
+    /** Test-only switches; every one is off by default and must never be set in production. */
+    TestOnly test();
+
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
@@ -114,6 +117,25 @@ public interface AthanorConfig {
         @WithDefault("${HOSTNAME:athanor-control-plane}")
         String identity();
 
+        /** How long a Lease is valid without renewal: a killed leader is replaced after at most this. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** The leader gives up (stops acting) when it could not renew for this long. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often candidates try to acquire, and the leader renews, the Lease. */
+        @WithDefault("2s")
+        Duration retryPeriod();
+
+        /**
+         * Pod creates in flight at once: launch records the attempt and returns, creates run on this many threads
+         * (a refused create comes back as a LaunchFailed exit). 0: each launch creates its pods before it returns.
+         */
+        @WithDefault("8")
+        int launchThreads();
+
         interface Flavor {
             Map<String, String> nodeSelector();
         }
@@ -142,6 +164,15 @@ public interface AthanorConfig {
         /** A running worker whose heartbeats stop for this long (a frozen process) is stopped and retried. */
         @WithDefault("60s")
         Duration heartbeatTimeout();
+    }
+
+    /** Test-only fault injection (see {@code lifecycle.CrashPoint}). */
+    interface TestOnly {
+        /**
+         * TEST ONLY: {@code after-intent} halts the JVM after a launch intent was recorded, before the launcher
+         * creates anything; {@code after-create} halts it right after the launcher created the pods. Empty: off.
+         */
+        Optional<String> crashPoint();
     }
 
     interface Retention {

@@ -32,6 +32,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     private final KubernetesClient client;
     private final LeaderElection election;
     private final KubernetesLauncherBinding binding;
+    private final Launcher launcherPort;
 
     public KubernetesBinding(AthanorConfig config) {
         AthanorConfig.Kubernetes k = config.kubernetes();
@@ -39,13 +40,17 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         if (k.masterUrl().isPresent()) {
             base = new ConfigBuilder(base).withMasterUrl(k.masterUrl().get()).withTrustCerts(true).build();
         }
+        // the API server records the user agent's first segment as the field manager of what this replica creates
+        base = new ConfigBuilder(base).withUserAgent("athanor-" + k.identity() + "/control-plane").build();
         this.client = new KubernetesClientBuilder().withConfig(base).build();
-        this.election = new LeaderElection(client, k.namespace(), k.leaseName(), k.identity());
+        this.election = new LeaderElection(client, k.namespace(), k.leaseName(), k.identity(), k.leaseDuration(),
+                k.renewDeadline(), k.retryPeriod());
         KubernetesLauncherConfig.Builder b = KubernetesLauncherConfig.builder(k.namespace(), k.image())
                 .kafkaBootstrap(config.kafka().bootstrapServers())
                 .eventsTopic(config.kafka().topic())
                 .gpuResourceName(k.gpuResourceName())
                 .heartbeatSeconds(config.local().heartbeatSeconds())
+                .launchThreads(k.launchThreads())
                 .actingGate(election::isLeader);
         k.serviceAccount().ifPresent(b::serviceAccountName);
         for (Map.Entry<String, AthanorConfig.Kubernetes.Flavor> f : k.flavors().entrySet()) {
@@ -57,6 +62,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         KubernetesLauncherConfig cfg = b.build();
         KubernetesLauncher launcher = new KubernetesLauncher(client, cfg).start();
         this.binding = new KubernetesLauncherBinding(launcher, new GpuCapacityView(client, cfg).start());
+        this.launcherPort = CrashPoint.wrap(launcher, config.test().crashPoint().orElse(""), launcher::onCreated);
         election.start();
         LOG.infof("kubernetes launcher: namespace %s, image %s, lease %s as %s", k.namespace(), k.image(),
                 k.leaseName(), k.identity());
@@ -64,7 +70,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
 
     @Override
     public Launcher launcher() {
-        return binding.launcher();
+        return launcherPort;
     }
 
     @Override

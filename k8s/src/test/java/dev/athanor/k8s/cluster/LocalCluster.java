@@ -209,7 +209,7 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path p) {
+    public static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

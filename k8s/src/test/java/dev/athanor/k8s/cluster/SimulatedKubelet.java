@@ -63,6 +63,8 @@ public final class SimulatedKubelet implements AutoCloseable {
         return t;
     });
     private final SharedIndexInformer<Pod> informer;
+    private volatile boolean eventsOverKafka;
+    private volatile java.util.function.UnaryOperator<List<String>> commandRewrite = c -> c;
 
     public SimulatedKubelet(KubernetesClient client, Path root) {
         this.client = client;
@@ -89,11 +91,38 @@ public final class SimulatedKubelet implements AutoCloseable {
         heartbeat.scheduleWithFixedDelay(this::renew, 5, 5, TimeUnit.SECONDS);
     }
 
+    /**
+     * Workers send their events to the Kafka bootstrap in the pod's environment (as in a real cluster) instead of
+     * a local events file. Off by default (the launcher-only suite has no broker).
+     */
+    public SimulatedKubelet eventsOverKafka(boolean v) {
+        eventsOverKafka = v;
+        return this;
+    }
+
+    /**
+     * How this "node" finds the image's files: e.g. {@code java -jar /opt/athanor/athanor-worker.jar} (the worker
+     * image's command) becomes the local JDK and the freshly built worker jar.
+     */
+    public SimulatedKubelet rewriteCommand(java.util.function.UnaryOperator<List<String>> f) {
+        commandRewrite = f;
+        return this;
+    }
+
     /** Registers a node with {@code gpus} GPUs of {@code gpuType}; {@code data} (may be null) is copied into pods' work dirs. */
     public void addNode(String name, String gpuType, int gpus, Path data) {
         if (data != null) {
             nodeData.put(name, data);
         }
+        registerNode(client, name, gpuType, gpus);
+    }
+
+    /**
+     * Registers a Ready node with {@code gpus} GPUs of {@code gpuType} and its node Lease, with no kubelet behind it
+     * (nothing runs pods bound to it unless a {@code SimulatedKubelet} was given it with {@link #addNode}). With no
+     * node lifecycle controller running, such a node stays Ready: enough for the scheduler and for benchmarks.
+     */
+    public static void registerNode(KubernetesClient client, String name, String gpuType, int gpus) {
         Node node = new NodeBuilder().withNewMetadata().withName(name)
                 .addToLabels("kubernetes.io/hostname", name).addToLabels("athanor.dev/gpu-type", gpuType)
                 .addToLabels("nvidia.com/gpu.present", "true").endMetadata()
@@ -203,12 +232,15 @@ public final class SimulatedKubelet implements AutoCloseable {
             }
             // the kubelet mounts the pod's volumes: the work emptyDir is a local directory here
             env.put(WorkerContract.WORK_DIR, work.toString());
-            env.put("ATHANOR_EVENTS_FILE", work.resolve("events.jsonl").toString());
-            env.remove(WorkerContract.KAFKA_BOOTSTRAP);
+            if (!eventsOverKafka) {
+                env.put("ATHANOR_EVENTS_FILE", work.resolve("events.jsonl").toString());
+                env.remove(WorkerContract.KAFKA_BOOTSTRAP);
+            }
             List<String> cmd = new ArrayList<>(container.getCommand());
             if (container.getArgs() != null) {
                 cmd.addAll(container.getArgs());
             }
+            cmd = new ArrayList<>(commandRewrite.apply(cmd));
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("ATHANOR_"));
