@@ -292,18 +292,22 @@ public class Dispatcher {
     /** Starts what the core admitted; the launcher's own view of free capacity has the last word. */
     private void admit(Scheduling.Round round) {
         Decision d = round.decision();
+        List<JobStore.Admit> batch = new ArrayList<>(d.admissions().size());
+        String free = d.admissions().isEmpty() ? "" : binding.describeFree();
         for (Admission a : d.admissions()) {
             SchedulingStore.PendingRow p = round.pending().get(a.jobId());
             if (p == null || !binding.fitsNow(p.resources())) {
                 continue;
             }
-            String why = (a.borrowing() ? "borrowing idle " : "within quota on ") + a.flavor() + " ("
-                    + binding.describeFree() + ")";
-            Optional<JobView> admitted = jobs.admitAndRecordIntent(p.id(), binding.launcher().name(), why, a.flavor());
-            admitted.ifPresent(v -> {
-                metrics.admitted(p.team(), Duration.between(p.queuedAt(), Instant.now()));
-                launch(v, p.resources());
-            });
+            batch.add(new JobStore.Admit(p.id(), (a.borrowing() ? "borrowing idle " : "within quota on ") + a.flavor()
+                    + " (" + free + ")", a.flavor()));
+        }
+        // The whole cycle's intents in one transaction, then the launches (the Kubernetes launcher creates pods on
+        // its own threads; a crash in between is recovered from the recorded intents).
+        for (JobView v : jobs.admitAll(batch, binding.launcher().name())) {
+            SchedulingStore.PendingRow p = round.pending().get(v.id().toString());
+            metrics.admitted(v.team(), Duration.between(p.queuedAt(), Instant.now()));
+            launch(v, p.resources());
         }
         for (PendingInfo info : d.pending()) {
             if (info.reason() != PendingReason.UNSCHEDULABLE) {

@@ -28,7 +28,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -245,6 +247,40 @@ public class JobStore {
         if (j == null || !JobState.PENDING.name().equals(j.state)) {
             return Optional.empty();
         }
+        return Optional.of(admit(j, launcher, why, flavor));
+    }
+
+    /** One admission of a batch: the job, why it was admitted, and the GPU flavor (null for CPU-only jobs). */
+    public record Admit(UUID id, String why, String flavor) {
+    }
+
+    /**
+     * Admits a whole scheduling cycle's jobs in one transaction (one row-lock query, one commit): the intent of every
+     * attempt is recorded before any of them is launched. Jobs that are no longer PENDING (cancelled meanwhile) are
+     * skipped. Returns the admitted jobs in the order given.
+     */
+    @Transactional
+    public List<JobView> admitAll(List<Admit> admits, String launcher) {
+        if (admits.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, JobEntity> locked = new HashMap<>();
+        for (JobEntity j : em.createQuery("from JobEntity where id in :ids and state = 'PENDING' order by id", JobEntity.class)
+                .setParameter("ids", admits.stream().map(Admit::id).toList())
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList()) {
+            locked.put(j.id, j);
+        }
+        List<JobView> out = new ArrayList<>(locked.size());
+        for (Admit a : admits) {
+            JobEntity j = locked.get(a.id());
+            if (j != null) {
+                out.add(admit(j, launcher, a.why(), a.flavor()));
+            }
+        }
+        return out;
+    }
+
+    private JobView admit(JobEntity j, String launcher, String why, String flavor) {
         Instant now = now();
         j.attempt += 1;
         j.notBefore = null;
@@ -259,7 +295,7 @@ public class JobStore {
         a.createdAt = now;
         em.persist(a);
         apply(j, JobState.LAUNCHING, "Launching", "attempt " + j.attempt + " → " + launcher + " as " + key.name(), now);
-        return Optional.of(JobView.of(j));
+        return JobView.of(j);
     }
 
     /**
