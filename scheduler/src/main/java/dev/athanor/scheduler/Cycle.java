@@ -82,10 +82,16 @@ final class Cycle {
     // pending
     private final int P;
     private final PendingJob[] pj;
+    private final String[] pjId;
     private final int[] pjTeam, pjFlavor, pjPrio;
     private final long[] pjCreated;
     private final long[] pjReq;
     private final int[] pjG, pjW;
+    private final double[] pjCpu;
+    private final long[] pjMem;
+    private final boolean[] pjHasDur;
+    private final long[] pjDur;
+    private final int[] srcOf; // job index -> index in the snapshot's list (pj is in snapshot order)
     private final boolean[] pjCpuMemZero;
     private final boolean[] starving, admitted;
     private final PendingReason[] reason;
@@ -123,6 +129,10 @@ final class Cycle {
     private int preemptAttempts;
     private final String[][] quotaMsg;
     private final String[] capacityMsg;
+    private final long[] capacityMsgTotal;
+    private final String[] priorityMsg, fairnessMsg, reservedMsg; // built once per distinct content
+    private final long[] reservedMsgHeld;
+    private String admissionCapMsg;
 
     Cycle(SchedulerConfig cfg, Snapshot s) {
         this.cfg = cfg;
@@ -200,6 +210,11 @@ final class Cycle {
         heldTotal = new long[F];
         reservationsOn = new int[F];
         capacityMsg = new String[F];
+        capacityMsgTotal = new long[F];
+        priorityMsg = new String[F];
+        fairnessMsg = new String[F];
+        reservedMsg = new String[2 * F];
+        reservedMsgHeld = new long[2 * F];
 
         // ---- teams and cohorts
         team = s.teams().toArray(new Team[0]);
@@ -335,43 +350,70 @@ final class Cycle {
             score[t] = FairShare.score(dom[t], hist[t], cfg.usageWeight(), weight[t]);
         }
 
-        // ---- pending jobs, grouped per team
-        pj = s.pending().toArray(new PendingJob[0]);
-        P = pj.length;
-        pjTeam = new int[P];
-        pjFlavor = new int[P];
-        pjPrio = new int[P];
-        pjCreated = new long[P];
-        pjReq = new long[P];
-        pjG = new int[P];
-        pjW = new int[P];
-        pjCpuMemZero = new boolean[P];
-        starving = new boolean[P];
-        admitted = new boolean[P];
-        reason = new PendingReason[P];
-        message = new String[P];
-        admittedEnd = new long[P];
-        admittedFlavor = new int[P];
-        visit = new int[P];
+        // ---- pending jobs, grouped per team. Jobs are renumbered in queue order (team, then priority desc, creation,
+        // id), so a team's queue is contiguous in every per-job array and the main loop walks memory sequentially.
+        PendingJob[] src = s.pending().toArray(new PendingJob[0]);
+        P = src.length;
+        // one sequential pass over the snapshot's records; fields go to arrays in snapshot order, permuted below
+        String[] id0 = new String[P];
+        int[] team0 = new int[P];
+        int[] prio0 = new int[P];
+        long[] created0 = new long[P];
+        int[] flavor0 = new int[P];
+        int[] g0 = new int[P];
+        int[] w0 = new int[P];
+        double[] cpu0 = new double[P];
+        long[] mem0 = new long[P];
+        long[] dur0 = new long[P];
+        boolean[] hasDur0 = new boolean[P];
         int[] perTeam = new int[T + 1];
+        int minPrio = Integer.MAX_VALUE, maxPrio = Integer.MIN_VALUE;
+        long minCreated = Long.MAX_VALUE, maxCreated = Long.MIN_VALUE;
+        String lastTeam = null, lastFlavor = null;
+        int lastTeamIdx = -1, lastFlavorIdx = -1;
         for (int j = 0; j < P; j++) {
-            PendingJob x = pj[j];
-            Integer t = teamIdx.get(x.team());
-            pjTeam[j] = t == null ? T : t; // T = "unknown team" bucket
-            if (x.flavor() == null) {
-                pjFlavor[j] = -1;
-            } else {
-                Integer f = flavorIdx.get(x.flavor());
-                pjFlavor[j] = f == null ? -2 : f;
+            PendingJob x = src[j];
+            id0[j] = x.id();
+            String xt = x.team();
+            if (xt != lastTeam) {
+                Integer t = teamIdx.get(xt);
+                lastTeam = xt;
+                lastTeamIdx = t == null ? T : t; // T = "unknown team" bucket
             }
-            pjPrio[j] = x.priority().weight();
-            pjCreated[j] = x.createdAt().toEpochMilli();
-            pjReq[j] = x.totalGpus();
-            pjG[j] = x.gpusPerWorker();
-            pjW[j] = x.workers();
-            pjCpuMemZero[j] = x.cpuPerWorker() == 0 && x.memoryPerWorkerBytes() == 0;
-            starving[j] = now - pjCreated[j] >= reserveAfterMs;
-            perTeam[pjTeam[j]]++;
+            team0[j] = lastTeamIdx;
+            int p = x.priority().weight();
+            long c = x.createdAt().toEpochMilli();
+            prio0[j] = p;
+            created0[j] = c;
+            minPrio = Math.min(minPrio, p);
+            maxPrio = Math.max(maxPrio, p);
+            minCreated = Math.min(minCreated, c);
+            maxCreated = Math.max(maxCreated, c);
+            perTeam[lastTeamIdx]++;
+            String xf = x.flavor();
+            if (xf == null) {
+                flavor0[j] = -1;
+            } else {
+                if (xf != lastFlavor) {
+                    Integer f = flavorIdx.get(xf);
+                    lastFlavor = xf;
+                    lastFlavorIdx = f == null ? -2 : f;
+                }
+                flavor0[j] = lastFlavorIdx;
+            }
+            g0[j] = x.gpusPerWorker();
+            w0[j] = x.workers();
+            cpu0[j] = x.cpuPerWorker();
+            mem0[j] = x.memoryPerWorkerBytes();
+            java.time.Duration d = x.expectedDuration();
+            if (d != null) {
+                hasDur0[j] = true;
+                try {
+                    dur0[j] = d.toMillis();
+                } catch (ArithmeticException e) {
+                    dur0[j] = Long.MIN_VALUE; // overflows: durMs() rethrows where the duration is used
+                }
+            }
         }
         teamFrom = new int[T + 1];
         teamTo = new int[T + 1];
@@ -383,23 +425,139 @@ final class Cycle {
             acc += perTeam[t];
             teamTo[t] = teamFrom[t];
         }
+        int[] srcOf = new int[P]; // new index -> index in the snapshot's list
+        for (int j = 0; j < P; j++) {
+            srcOf[teamTo[team0[j]]++] = j;
+        }
+        sortQueues(src, srcOf, teamFrom, teamTo, prio0, created0, minPrio, maxPrio, minCreated, maxCreated);
+        pj = src;
+        this.srcOf = srcOf;
+        // permute into queue order one array at a time: each pass gathers from one array that stays in cache
+        pjId = new String[P];
+        for (int j = 0; j < P; j++) {
+            pjId[j] = id0[srcOf[j]];
+        }
+        pjTeam = gather(team0, srcOf);
+        pjFlavor = gather(flavor0, srcOf);
+        pjPrio = gather(prio0, srcOf);
+        pjCreated = gather(created0, srcOf);
+        pjG = gather(g0, srcOf);
+        pjW = gather(w0, srcOf);
+        pjMem = gather(mem0, srcOf);
+        pjDur = gather(dur0, srcOf);
+        pjCpu = new double[P];
+        pjHasDur = new boolean[P];
+        for (int j = 0; j < P; j++) {
+            int o = srcOf[j];
+            pjCpu[j] = cpu0[o];
+            pjHasDur[j] = hasDur0[o];
+        }
+        pjReq = new long[P];
+        pjCpuMemZero = new boolean[P];
+        starving = new boolean[P];
+        for (int j = 0; j < P; j++) {
+            pjReq[j] = (long) pjW[j] * pjG[j];
+            pjCpuMemZero[j] = pjCpu[j] == 0 && pjMem[j] == 0;
+            starving[j] = now - pjCreated[j] >= reserveAfterMs;
+        }
+        admitted = new boolean[P];
+        reason = new PendingReason[P];
+        message = new String[P];
+        admittedEnd = new long[P];
+        admittedFlavor = new int[P];
+        visit = new int[P];
         order = new int[P];
         for (int j = 0; j < P; j++) {
-            int t = pjTeam[j];
-            order[teamTo[t]++] = j;
+            order[j] = j;
         }
-        IntSort.Cmp inTeam = (a, b) -> {
-            if (pjPrio[a] != pjPrio[b]) {
-                return pjPrio[a] > pjPrio[b] ? -1 : 1;
-            }
-            if (pjCreated[a] != pjCreated[b]) {
-                return pjCreated[a] < pjCreated[b] ? -1 : 1;
-            }
-            return pj[a].id().compareTo(pj[b].id());
-        };
-        for (int t = 0; t <= T; t++) {
-            IntSort.sort(order, teamFrom[t], teamTo[t], inTeam);
+    }
+
+    private static int[] gather(int[] a, int[] idx) {
+        int[] out = new int[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            out[j] = a[idx[j]];
         }
+        return out;
+    }
+
+    private static long[] gather(long[] a, int[] idx) {
+        long[] out = new long[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            out[j] = a[idx[j]];
+        }
+        return out;
+    }
+
+    /** The snapshot's record of job j. */
+    private PendingJob pj(int j) {
+        return pj[srcOf[j]];
+    }
+
+    /** Expected duration in ms of job j (which has one). */
+    private long durMs(int j) {
+        long d = pjDur[j];
+        return d != Long.MIN_VALUE ? d : pj(j).expectedDuration().toMillis();
+    }
+
+    /**
+     * Sorts each team's segment of srcOf by (priority desc, creation asc, id asc, snapshot index asc): the order a
+     * stable sort by (priority, creation, id) of the snapshot's list gives. Priority and creation are packed with the
+     * snapshot index into one long and sorted as primitives; only runs of equal (priority, creation) compare ids.
+     */
+    private static void sortQueues(PendingJob[] src, int[] srcOf, int[] segFrom, int[] segTo, int[] prio0,
+                                   long[] created0, int minPrio, int maxPrio, long minCreated, long maxCreated) {
+        int n = srcOf.length;
+        IntSort.Cmp byId = (a, b) -> src[a].id().compareTo(src[b].id());
+        int iBits = bits(n - 1);
+        int pBits = bits((long) maxPrio - minPrio);
+        long cRange = maxCreated - minCreated; // negative if it overflows
+        int cBits = cRange < 0 ? 64 : bits(cRange);
+        if (n == 0 || iBits + pBits + cBits > 63) {
+            IntSort.Cmp full = (a, b) -> {
+                if (prio0[a] != prio0[b]) {
+                    return prio0[a] > prio0[b] ? -1 : 1;
+                }
+                if (created0[a] != created0[b]) {
+                    return created0[a] < created0[b] ? -1 : 1;
+                }
+                return byId.compare(a, b);
+            };
+            for (int t = 0; t < segFrom.length; t++) {
+                IntSort.sort(srcOf, segFrom[t], segTo[t], full);
+            }
+            return;
+        }
+        long[] key = new long[n];
+        long idxMask = (1L << iBits) - 1;
+        for (int i = 0; i < n; i++) {
+            int o = srcOf[i];
+            key[i] = (((long) (maxPrio - prio0[o]) << cBits | (created0[o] - minCreated)) << iBits) | o;
+        }
+        for (int t = 0; t < segFrom.length; t++) {
+            int from = segFrom[t], to = segTo[t];
+            if (to - from < 2) {
+                continue;
+            }
+            Arrays.sort(key, from, to);
+            for (int i = from; i < to; i++) {
+                srcOf[i] = (int) (key[i] & idxMask);
+            }
+            // equal (priority, creation): order by id (stable, so equal ids keep snapshot order)
+            for (int i = from; i < to; ) {
+                int k = i + 1;
+                while (k < to && (key[k] >>> iBits) == (key[i] >>> iBits)) {
+                    k++;
+                }
+                if (k - i > 1) {
+                    IntSort.sort(srcOf, i, k, byId);
+                }
+                i = k;
+            }
+        }
+    }
+
+    private static int bits(long v) {
+        return v <= 0 ? 0 : 64 - Long.numberOfLeadingZeros(v);
     }
 
     // ------------------------------------------------------------------ main loop
@@ -417,7 +575,7 @@ final class Cycle {
         for (int i = teamFrom[T]; i < teamTo[T]; i++) {
             int j = order[i];
             visit[visited++] = j;
-            unschedulable(j, "team " + pj[j].team() + " does not exist");
+            unschedulable(j, "team " + pj(j).team() + " does not exist");
         }
         resOf = new Res[P];
         if (cfg.maxReservationsPerFlavor() > 0) {
@@ -507,7 +665,7 @@ final class Cycle {
         if (keyCreated[a] != keyCreated[b]) {
             return keyCreated[a] < keyCreated[b] ? -1 : 1;
         }
-        return pj[order[teamHead[a]]].id().compareTo(pj[order[teamHead[b]]].id());
+        return pjId[order[teamHead[a]]].compareTo(pjId[order[teamHead[b]]]);
     }
 
     private void siftDown(int[] h, int n, int i) {
@@ -533,7 +691,7 @@ final class Cycle {
     private void process(int j) {
         int t = pjTeam[j];
         if (pjFlavor[j] == -2) {
-            unschedulable(j, "no node has flavor " + pj[j].flavor());
+            unschedulable(j, "no node has flavor " + pj(j).flavor());
             return;
         }
         String never = neverFits(j, t);
@@ -542,8 +700,11 @@ final class Cycle {
             return;
         }
         if (admissions.size() >= cfg.maxAdmissionsPerCycle()) {
-            pend(j, PendingReason.CAPACITY, "per-cycle admission cap (" + cfg.maxAdmissionsPerCycle()
-                    + ") reached; considered again next cycle");
+            if (admissionCapMsg == null) {
+                admissionCapMsg = "per-cycle admission cap (" + cfg.maxAdmissionsPerCycle()
+                        + ") reached; considered again next cycle";
+            }
+            pend(j, PendingReason.CAPACITY, admissionCapMsg);
             return;
         }
         Res own = resOf[j];
@@ -629,7 +790,7 @@ final class Cycle {
                 return null; // fast path: fits the first candidate flavor some day
             }
         }
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         String why = null;
         int from = pjFlavor[j] >= 0 ? pjFlavor[j] : 0, to = pjFlavor[j] >= 0 ? pjFlavor[j] + 1 : F;
@@ -706,28 +867,42 @@ final class Cycle {
 
     private void capacityReason(int j, int f) {
         long req = pjReq[j];
-        int g = pj[j].gpusPerWorker();
+        int g = pjG[j];
         FreeIndex ix = index[f];
         if (heldTotal[f] > 0 && ix.total + heldTotal[f] >= req) {
-            pend(j, PendingReason.RESERVATION, heldTotal[f] + " free " + flavorName[f]
-                    + " GPUs are reserved for a job that has waited longer than " + cfg.reservationAfter()
-                    + (pj[j].expectedDuration() == null ? "; give an expected duration to backfill in front of it" : ""));
+            int k = 2 * f + (pjHasDur[j] ? 1 : 0);
+            String m = reservedMsg[k];
+            if (m == null || reservedMsgHeld[k] != heldTotal[f]) {
+                m = heldTotal[f] + " free " + flavorName[f]
+                        + " GPUs are reserved for a job that has waited longer than " + cfg.reservationAfter()
+                        + (!pjHasDur[j] ? "; give an expected duration to backfill in front of it" : "");
+                reservedMsg[k] = m;
+                reservedMsgHeld[k] = heldTotal[f];
+            }
+            pend(j, PendingReason.RESERVATION, m);
         } else if (consumed[f] > 0 && startTotal[f] >= req && startMax[f] >= g) {
             if (maxAdmittedPrio[f] > pjPrio[j]) {
-                pend(j, PendingReason.PRIORITY, "higher-priority jobs took the free " + flavorName[f] + " GPUs this cycle");
+                if (priorityMsg[f] == null) {
+                    priorityMsg[f] = "higher-priority jobs took the free " + flavorName[f] + " GPUs this cycle";
+                }
+                pend(j, PendingReason.PRIORITY, priorityMsg[f]);
             } else {
-                pend(j, PendingReason.FAIRNESS, "the free " + flavorName[f]
-                        + " GPUs went to jobs ahead in fair-share order (teams with a lower weighted share)");
+                if (fairnessMsg[f] == null) {
+                    fairnessMsg[f] = "the free " + flavorName[f]
+                            + " GPUs went to jobs ahead in fair-share order (teams with a lower weighted share)";
+                }
+                pend(j, PendingReason.FAIRNESS, fairnessMsg[f]);
             }
         } else if (ix.total >= req) {
             pend(j, PendingReason.GANG, flavorName[f] + " has " + ix.total + " free GPUs but no placement for "
-                    + pj[j].workers() + " worker(s) of " + g + " GPUs each on single nodes (largest free block "
+                    + pjW[j] + " worker(s) of " + g + " GPUs each on single nodes (largest free block "
                     + ix.maxAvail() + ")");
         } else {
             String m = capacityMsg[f];
-            if (m == null || consumed[f] > 0) {
+            if (m == null || capacityMsgTotal[f] != ix.total) {
                 m = "not enough free " + flavorName[f] + " GPUs: " + ix.total + " free of " + cap[f];
                 capacityMsg[f] = m;
+                capacityMsgTotal[f] = ix.total;
             }
             pend(j, PendingReason.CAPACITY, m);
         }
@@ -737,19 +912,20 @@ final class Cycle {
 
     /** Best-fit gang placement on available (non-held) GPUs; all or nothing. Returns node index per worker. */
     private int[] place(int f, int j) {
-        PendingJob x = pj[j];
-        int g = x.gpusPerWorker();
-        int[] out = new int[x.workers()];
+        int g = pjG[j];
+        double cpu = pjCpu[j];
+        long mem = pjMem[j];
+        int[] out = new int[pjW[j]];
         FreeIndex ix = index[f];
         for (int w = 0; w < out.length; w++) {
-            int n = ix.bestFit(g, x.cpuPerWorker(), x.memoryPerWorkerBytes(), freeCpu, freeMem);
+            int n = ix.bestFit(g, cpu, mem, freeCpu, freeMem);
             if (n < 0) {
                 for (int k = 0; k < w; k++) {
-                    give(out[k], -g, -x.cpuPerWorker(), -x.memoryPerWorkerBytes());
+                    give(out[k], -g, -cpu, -mem);
                 }
                 return null;
             }
-            give(out[w] = n, g, x.cpuPerWorker(), x.memoryPerWorkerBytes());
+            give(out[w] = n, g, cpu, mem);
         }
         return out;
     }
@@ -775,7 +951,7 @@ final class Cycle {
         if (pjPrio[j] == r.prio && pjTeam[j] != pjTeam[r.job] && score[pjTeam[j]] < score[pjTeam[r.job]]) {
             return true; // a team with a lower weighted share is ahead in fair share anyway
         }
-        return pj[j].expectedDuration() != null && now + pj[j].expectedDuration().toMillis() <= r.start;
+        return pjHasDur[j] && now + durMs(j) <= r.start;
     }
 
     private boolean canBackfill(int j, int f) {
@@ -837,12 +1013,12 @@ final class Cycle {
         maxAdmittedPrio[f] = Math.max(maxAdmittedPrio[f], pjPrio[j]);
         admitted[j] = true;
         admittedFlavor[j] = f;
-        admittedEnd[j] = pj[j].expectedDuration() == null ? NEVER : now + pj[j].expectedDuration().toMillis();
+        admittedEnd[j] = !pjHasDur[j] ? NEVER : now + durMs(j);
         String[] names = new String[placed.length];
         for (int w = 0; w < placed.length; w++) {
             names[w] = node[placed[w]].name();
         }
-        admissions.add(new Admission(pj[j].id(), team[t].name(), flavorName[f], Arrays.asList(names),
+        admissions.add(new Admission(pjId[j], team[t].name(), flavorName[f], Arrays.asList(names),
                 usage[t * F + f] > nominal[t * F + f]));
     }
 
@@ -883,7 +1059,7 @@ final class Cycle {
             if (pjCreated[a] != pjCreated[b]) {
                 return pjCreated[a] < pjCreated[b] ? -1 : 1;
             }
-            return pj[a].id().compareTo(pj[b].id());
+            return pjId[a].compareTo(pjId[b]);
         });
         for (int j : cand) {
             int t = pjTeam[j];
@@ -904,7 +1080,7 @@ final class Cycle {
                 resList.add(best);
                 resOf[j] = best;
                 reservationsOn[best.f]++;
-                reservations.add(new Reservation(pj[j].id(), flavorName[best.f], best.names,
+                reservations.add(new Reservation(pjId[j], flavorName[best.f], best.names,
                         best.start == NEVER ? null : Instant.ofEpochMilli(best.start)));
             }
         }
@@ -1131,11 +1307,11 @@ final class Cycle {
             boolean inTeam = runTeam[r] == t;
             PreemptionReason pr = inTeam ? PreemptionReason.PRIORITY : PreemptionReason.RECLAIM;
             String msg = inTeam
-                    ? "job " + pj[j].id() + " (" + pj[j].priority() + ") needs the GPUs of lower-priority " + run[r].id()
+                    ? "job " + pj(j).id() + " (" + pj(j).priority() + ") needs the GPUs of lower-priority " + run[r].id()
                     + " (" + run[r].priority() + ") in team " + team[t].name()
                     : "team " + team[t].name() + " is below its nominal " + flavorName[f] + " quota (" + usage[t * F + f]
                     + "/" + nominal[t * F + f] + ") and reclaims GPUs borrowed by team " + run[r].team();
-            preemptions.add(new Preemption(run[r].id(), run[r].team(), pj[j].id(), team[t].name(), pr,
+            preemptions.add(new Preemption(run[r].id(), run[r].team(), pj(j).id(), team[t].name(), pr,
                     run[r].checkpointable(), msg));
             if (names.length() > 0) {
                 names.append(", ");
@@ -1150,7 +1326,7 @@ final class Cycle {
 
     /** Greedy node-targeted victim choice, then drop victims that turn out unnecessary (newest additions first). */
     private List<Integer> selectVictims(int j, int t, int f, List<Integer> cand, int[] rank) {
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         int from = fFrom[f], to = fTo[f];
         int[] scratch = new int[to - from];
@@ -1306,7 +1482,7 @@ final class Cycle {
         if (!quotaFitsWithout(j, t, f, victims)) {
             return false;
         }
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         int from = fFrom[f], to = fTo[f];
         int[] scratch = new int[to - from];
@@ -1385,9 +1561,11 @@ final class Cycle {
                 continue;
             }
             int q = fq(j);
-            String fqName = q < F ? flavorName[q] : (q == F ? ANY : pj[j].flavor());
+            String fqName = q < F ? flavorName[q] : (q == F ? ANY : pj(j).flavor());
             Instant est = eta[j] == NEVER || reason[j] == PendingReason.UNSCHEDULABLE ? null : Instant.ofEpochMilli(eta[j]);
-            out.add(new PendingInfo(pj[j].id(), pj[j].team(), fqName, teamPos[j], flavorPos[j], reason[j], message[j], est));
+            int t = pjTeam[j];
+            String teamName = t < T ? team[t].name() : pj(j).team(); // equal strings: the team was looked up by name
+            out.add(new PendingInfo(pjId[j], teamName, fqName, teamPos[j], flavorPos[j], reason[j], message[j], est));
         }
         return out;
     }
@@ -1422,7 +1600,12 @@ final class Cycle {
         for (int f = 0; f < F; f++) {
             admittedEnds.add(new ArrayList<>());
         }
+        int[] posOf = new int[P];
         for (int j = 0; j < P; j++) {
+            posOf[srcOf[j]] = j;
+        }
+        for (int o = 0; o < P; o++) { // in snapshot order, as before the renumbering
+            int j = posOf[o];
             if (admitted[j] && admittedEnd[j] != NEVER) {
                 admittedEnds.get(admittedFlavor[j]).add(new long[]{admittedEnd[j], pjReq[j]});
             }
@@ -1453,7 +1636,7 @@ final class Cycle {
                     eta[j] = NEVER;
                     continue;
                 }
-                int g = pj[j].gpusPerWorker();
+                int g = pjG[j];
                 if (g == 0) {
                     continue;
                 }
@@ -1464,7 +1647,7 @@ final class Cycle {
                         shapes[g] = curve;
                     }
                 }
-                long t = firstTimeSlots(curve, pj[j].workers());
+                long t = firstTimeSlots(curve, pjW[j]);
                 eta[j] = t == NEVER ? NEVER : Math.max(eta[j], t);
             }
         }
@@ -1587,8 +1770,8 @@ final class Cycle {
             }
             out[j] = t;
             a -= need;
-            if (pj[j].expectedDuration() != null) {
-                ends.add(new long[]{t + pj[j].expectedDuration().toMillis(), need});
+            if (pjHasDur[j]) {
+                ends.add(new long[]{t + durMs(j), need});
             }
         }
     }
