@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeSet;
 
 /**
@@ -1596,41 +1595,46 @@ final class Cycle {
                 qJobs[q][qn[q]++] = j;
             }
         }
-        List<List<long[]>> admittedEnds = new ArrayList<>();
-        for (int f = 0; f < F; f++) {
-            admittedEnds.add(new ArrayList<>());
-        }
-        int[] posOf = new int[P];
+        // admitted jobs that give an end, per flavor, in snapshot order (as before the renumbering)
+        int[] admCnt = new int[F];
+        int[] admJobs = new int[admissions.size()];
+        int na = 0;
         for (int j = 0; j < P; j++) {
-            posOf[srcOf[j]] = j;
-        }
-        for (int o = 0; o < P; o++) { // in snapshot order, as before the renumbering
-            int j = posOf[o];
             if (admitted[j] && admittedEnd[j] != NEVER) {
-                admittedEnds.get(admittedFlavor[j]).add(new long[]{admittedEnd[j], pjReq[j]});
+                admJobs[na++] = j;
+                admCnt[admittedFlavor[j]]++;
             }
         }
+        IntSort.sort(admJobs, 0, na, (x, y) -> Integer.compare(srcOf[x], srcOf[y]));
+        Events ev = new Events(R + na);
         for (int q = 0; q <= F; q++) {
             if (fqSize[q] == 0) {
                 continue;
             }
             int fLo = q < F ? q : 0, fHi = q < F ? q + 1 : F;
             long free = 0;
-            List<long[]> ev = new ArrayList<>();
+            ev.clear();
             for (int f = fLo; f < fHi; f++) {
                 free += index[f].total + heldTotal[f];
                 for (int r : runsByEnd(f)) {
                     long when = victim[r] ? now : runEnd[r];
                     if (when != NEVER) {
-                        ev.add(new long[]{Math.max(now, when), run[r].totalGpus()});
+                        ev.add(Math.max(now, when), run[r].totalGpus());
                     }
                 }
-                ev.addAll(admittedEnds.get(f));
+                if (admCnt[f] > 0) {
+                    for (int k = 0; k < na; k++) {
+                        int j = admJobs[k];
+                        if (admittedFlavor[j] == f) {
+                            ev.add(admittedEnd[j], pjReq[j]);
+                        }
+                    }
+                }
             }
-            ev.sort((x, y) -> Long.compare(x[0], y[0]));
+            ev.sortByTime();
             int[] jobs = qJobs[q];
-            fluid(jobs, free, ev, eta);
-            long[][][] shapes = new long[65][][];
+            fluid(jobs, jobs.length, free, ev, eta);
+            Curve[] shapes = new Curve[65];
             for (int j : jobs) {
                 if (eta[j] == NEVER || reason[j] == PendingReason.UNSCHEDULABLE) {
                     eta[j] = NEVER;
@@ -1640,14 +1644,14 @@ final class Cycle {
                 if (g == 0) {
                     continue;
                 }
-                long[][] curve = g < shapes.length ? shapes[g] : null;
+                Curve curve = g < shapes.length ? shapes[g] : null;
                 if (curve == null) {
                     curve = shapeCurve(g, fLo, fHi);
                     if (g < shapes.length) {
                         shapes[g] = curve;
                     }
                 }
-                long t = firstTimeSlots(curve, pjW[j]);
+                long t = curve.firstTime(pjW[j]);
                 eta[j] = t == NEVER ? NEVER : Math.max(eta[j], t);
             }
         }
@@ -1655,12 +1659,27 @@ final class Cycle {
         // running jobs at their expected ends
         int[][] teamRuns = null;
         long[] qeta = null;
-        int[] buf = new int[16];
+        int[][] buf = new int[F][16];
+        int[] n = new int[F];
+        boolean[] quotaJob = new boolean[F];
         for (int t = 0; t < T; t++) {
             boolean any = false;
-            for (int i = teamFrom[t]; i < teamTo[t] && !any; i++) {
+            Arrays.fill(n, 0);
+            Arrays.fill(quotaJob, false);
+            for (int i = teamFrom[t]; i < teamTo[t]; i++) {
                 int j = order[i];
-                any = !admitted[j] && pjFlavor[j] >= 0 && reason[j] == PendingReason.QUOTA;
+                int f = pjFlavor[j];
+                if (admitted[j] || f < 0 || reason[j] == PendingReason.UNSCHEDULABLE) {
+                    continue;
+                }
+                if (n[f] == buf[f].length) {
+                    buf[f] = Arrays.copyOf(buf[f], n[f] * 2);
+                }
+                buf[f][n[f]++] = j;
+                if (reason[j] == PendingReason.QUOTA) {
+                    quotaJob[f] = true;
+                    any = true;
+                }
             }
             if (!any) {
                 continue;
@@ -1670,38 +1689,74 @@ final class Cycle {
                 qeta = new long[P];
             }
             for (int f = 0; f < F; f++) {
-                int n = 0;
-                boolean quotaJob = false;
-                for (int i = teamFrom[t]; i < teamTo[t]; i++) {
-                    int j = order[i];
-                    if (!admitted[j] && pjFlavor[j] == f && reason[j] != PendingReason.UNSCHEDULABLE) {
-                        if (n == buf.length) {
-                            buf = Arrays.copyOf(buf, n * 2);
-                        }
-                        buf[n++] = j;
-                        quotaJob |= reason[j] == PendingReason.QUOTA;
-                    }
-                }
-                if (!quotaJob) {
+                if (!quotaJob[f]) {
                     continue;
                 }
-                List<long[]> ev = new ArrayList<>();
+                ev.clear();
                 for (int r : teamRuns[t]) {
                     if (runFlavor[r] == f) {
                         long when = victim[r] ? now : runEnd[r];
                         if (when != NEVER) {
-                            ev.add(new long[]{Math.max(now, when), run[r].totalGpus()});
+                            ev.add(Math.max(now, when), run[r].totalGpus());
                         }
                     }
                 }
-                int[] jobs = Arrays.copyOf(buf, n);
-                fluid(jobs, quotaRoom(t, f), ev, qeta);
-                for (int j : jobs) {
+                int[] jobs = buf[f];
+                fluid(jobs, n[f], quotaRoom(t, f), ev, qeta);
+                for (int k = 0; k < n[f]; k++) {
+                    int j = jobs[k];
                     if (reason[j] == PendingReason.QUOTA) {
                         eta[j] = (qeta[j] == NEVER || eta[j] == NEVER) ? NEVER : Math.max(eta[j], qeta[j]);
                     }
                 }
             }
+        }
+    }
+
+    /** Release events (time, GPUs) in parallel primitive arrays; sortByTime is stable. */
+    private static final class Events {
+        long[] time, amount;
+        int n;
+
+        Events(int cap) {
+            time = new long[Math.max(16, cap)];
+            amount = new long[time.length];
+        }
+
+        void clear() {
+            n = 0;
+        }
+
+        void add(long t, long a) {
+            if (n == time.length) {
+                time = Arrays.copyOf(time, n * 2);
+                amount = Arrays.copyOf(amount, n * 2);
+            }
+            time[n] = t;
+            amount[n++] = a;
+        }
+
+        void sortByTime() {
+            boolean sorted = true;
+            for (int i = 1; i < n && sorted; i++) {
+                sorted = time[i - 1] <= time[i];
+            }
+            if (sorted) {
+                return;
+            }
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            long[] tm = time;
+            IntSort.sort(idx, 0, n, (x, y) -> Long.compare(tm[x], tm[y]));
+            long[] t2 = new long[time.length], a2 = new long[time.length];
+            for (int i = 0; i < n; i++) {
+                t2[i] = time[idx[i]];
+                a2[i] = amount[idx[i]];
+            }
+            time = t2;
+            amount = a2;
         }
     }
 
@@ -1737,31 +1792,40 @@ final class Cycle {
     }
 
     /** Jobs start in queue order (non-decreasing starts) as soon as enough GPUs are free; their ends release later. */
-    private void fluid(int[] jobs, long free, List<long[]> sortedEvents, long[] out) {
-        PriorityQueue<long[]> ends = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+    private void fluid(int[] jobs, int count, long free, Events sorted, long[] out) {
+        // min-heap of (end time, GPUs) for jobs started in the simulation
+        long[] hTime = null, hAmt = null;
+        int hs = 0;
+        long[] evTime = sorted.time, evAmt = sorted.amount;
+        int evN = sorted.n;
         int e = 0;
         long t = now;
         long a = free;
         boolean stuck = false;
-        for (int j : jobs) {
+        for (int k = 0; k < count; k++) {
+            int j = jobs[k];
             if (stuck || reason[j] == PendingReason.UNSCHEDULABLE) {
                 out[j] = NEVER;
                 continue;
             }
             long need = pjReq[j];
             while (a < need) {
-                long[] next;
-                boolean fromList = e < sortedEvents.size()
-                        && (ends.isEmpty() || sortedEvents.get(e)[0] <= ends.peek()[0]);
-                if (fromList) {
-                    next = sortedEvents.get(e++);
-                } else if (!ends.isEmpty()) {
-                    next = ends.poll();
+                long nextTime, nextAmt;
+                if (e < evN && (hs == 0 || evTime[e] <= hTime[0])) {
+                    nextTime = evTime[e];
+                    nextAmt = evAmt[e++];
+                } else if (hs > 0) {
+                    nextTime = hTime[0];
+                    nextAmt = hAmt[0];
+                    hs--;
+                    if (hs > 0) {
+                        heapDown(hTime, hAmt, hs, hTime[hs], hAmt[hs]);
+                    }
                 } else {
                     break;
                 }
-                a += next[1];
-                t = Math.max(t, next[0]);
+                a += nextAmt;
+                t = Math.max(t, nextTime);
             }
             if (a < need) {
                 stuck = true;
@@ -1771,14 +1835,79 @@ final class Cycle {
             out[j] = t;
             a -= need;
             if (pjHasDur[j]) {
-                ends.add(new long[]{t + durMs(j), need});
+                if (hTime == null) {
+                    hTime = new long[16];
+                    hAmt = new long[16];
+                } else if (hs == hTime.length) {
+                    hTime = Arrays.copyOf(hTime, hs * 2);
+                    hAmt = Arrays.copyOf(hAmt, hs * 2);
+                }
+                // sift up
+                long et = t + durMs(j);
+                int i = hs++;
+                while (i > 0) {
+                    int p = (i - 1) >>> 1;
+                    if (hTime[p] <= et) {
+                        break;
+                    }
+                    hTime[i] = hTime[p];
+                    hAmt[i] = hAmt[p];
+                    i = p;
+                }
+                hTime[i] = et;
+                hAmt[i] = need;
             }
         }
     }
 
+    /** Places (xt, xa) from the root of a heap of size n down to its position. */
+    private static void heapDown(long[] hTime, long[] hAmt, int n, long xt, long xa) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= n) {
+                break;
+            }
+            int r = l + 1;
+            int m = r < n && hTime[r] < hTime[l] ? r : l;
+            if (hTime[m] >= xt) {
+                break;
+            }
+            hTime[i] = hTime[m];
+            hAmt[i] = hAmt[m];
+            i = m;
+        }
+        hTime[i] = xt;
+        hAmt[i] = xa;
+    }
+
+    /** (time, slots) steps; prefix maxima of slots so the first step reaching a worker count is a binary search. */
+    private static final class Curve {
+        final long[] time, maxSlots;
+
+        Curve(long[] time, long[] maxSlots) {
+            this.time = time;
+            this.maxSlots = maxSlots;
+        }
+
+        /** Time of the first step whose slots reach workers (NEVER if none). */
+        long firstTime(int workers) {
+            int lo = 0, hi = maxSlots.length; // first index with maxSlots >= workers
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (maxSlots[mid] >= workers) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return lo < maxSlots.length ? time[lo] : NEVER;
+        }
+    }
+
     /** (time, slots) steps: how many g-GPU workers fit on single nodes as running jobs end in expected-end order. */
-    private long[][] shapeCurve(int g, int fLo, int fHi) {
-        List<long[]> steps = new ArrayList<>();
+    private Curve shapeCurve(int g, int fLo, int fHi) {
+        Events steps = new Events(64); // (time, slots)
         for (int f = fLo; f < fHi; f++) {
             if (maxNodeGpus[f] < g) {
                 continue;
@@ -1790,7 +1919,7 @@ final class Cycle {
                 proj[n - from] = avail[n] + held[n];
                 slots += proj[n - from] / g;
             }
-            steps.add(new long[]{now, slots});
+            steps.add(now, slots);
             for (int r : runsByEnd(f)) {
                 long when = victim[r] ? now : runEnd[r];
                 if (when == NEVER) {
@@ -1804,21 +1933,17 @@ final class Cycle {
                         slots += proj[i] / g - before;
                     }
                 }
-                steps.add(new long[]{Math.max(now, when), slots});
+                steps.add(Math.max(now, when), slots);
             }
         }
         // several flavors: a gang must fit within one flavor; each flavor's curve is monotonic, so after merging the
         // steps by time the first step reaching the worker count is the earliest time some single flavor fits it
-        steps.sort((a, b) -> Long.compare(a[0], b[0]));
-        return steps.toArray(new long[0][]);
-    }
-
-    private static long firstTimeSlots(long[][] curve, int workers) {
-        for (long[] st : curve) {
-            if (st[1] >= workers) {
-                return st[0];
-            }
+        steps.sortByTime();
+        long[] time = Arrays.copyOf(steps.time, steps.n);
+        long[] max = Arrays.copyOf(steps.amount, steps.n);
+        for (int i = 1; i < max.length; i++) {
+            max[i] = Math.max(max[i], max[i - 1]);
         }
-        return NEVER;
+        return new Curve(time, max);
     }
 }
