@@ -86,8 +86,8 @@ final class Cycle {
     private final long[] pjCreated;
     private final long[] pjReq;
     private final int[] pjG, pjW;
-    private final double[] pjCpu;
-    private final long[] pjMem;
+    private final double[] pjCpu0; // per worker, in snapshot order (read through srcOf: only placements need them)
+    private final long[] pjMem0;
     private final boolean[] pjHasDur;
     private final long[] pjDur;
     private final int[] srcOf; // job index -> index in the snapshot's list (pj is in snapshot order)
@@ -365,6 +365,7 @@ final class Cycle {
         long[] mem0 = new long[P];
         long[] dur0 = new long[P];
         boolean[] hasDur0 = new boolean[P];
+        boolean[] cmz0 = new boolean[P];
         int[] perTeam = new int[T + 1];
         int minPrio = Integer.MAX_VALUE, maxPrio = Integer.MIN_VALUE;
         long minCreated = Long.MAX_VALUE, maxCreated = Long.MIN_VALUE;
@@ -404,6 +405,7 @@ final class Cycle {
             w0[j] = x.workers();
             cpu0[j] = x.cpuPerWorker();
             mem0[j] = x.memoryPerWorkerBytes();
+            cmz0[j] = cpu0[j] == 0 && mem0[j] == 0;
             java.time.Duration d = x.expectedDuration();
             if (d != null) {
                 hasDur0[j] = true;
@@ -442,21 +444,20 @@ final class Cycle {
         pjCreated = gather(created0, srcOf);
         pjG = gather(g0, srcOf);
         pjW = gather(w0, srcOf);
-        pjMem = gather(mem0, srcOf);
         pjDur = gather(dur0, srcOf);
-        pjCpu = new double[P];
         pjHasDur = new boolean[P];
+        pjCpuMemZero = new boolean[P];
+        pjCpu0 = cpu0;
+        pjMem0 = mem0;
         for (int j = 0; j < P; j++) {
             int o = srcOf[j];
-            pjCpu[j] = cpu0[o];
+            pjCpuMemZero[j] = cmz0[o];
             pjHasDur[j] = hasDur0[o];
         }
         pjReq = new long[P];
-        pjCpuMemZero = new boolean[P];
         starving = new boolean[P];
         for (int j = 0; j < P; j++) {
             pjReq[j] = (long) pjW[j] * pjG[j];
-            pjCpuMemZero[j] = pjCpu[j] == 0 && pjMem[j] == 0;
             starving[j] = now - pjCreated[j] >= reserveAfterMs;
         }
         admitted = new boolean[P];
@@ -582,9 +583,7 @@ final class Cycle {
         }
         int[] heap = new int[T];
         int hs = 0;
-        keyInNominal = new boolean[T];
-        keyPrio = new int[T];
-        keyStarving = new boolean[T];
+        keyHi = new long[T];
         keyCreated = new long[T];
         for (int t = 0; t < T; t++) {
             if (teamHead[t] < teamTo[t]) {
@@ -620,17 +619,13 @@ final class Cycle {
         return new Decision(s.now(), admissions, preemptions, reservations, infos);
     }
 
-    private boolean[] keyInNominal;
-
-    private int[] keyPrio;
-    private boolean[] keyStarving;
+    /** Team head key, first part: within nominal first, then priority desc, packed so one compare decides both. */
+    private long[] keyHi;
     private long[] keyCreated;
 
     private void refreshKey(int t) {
         int j = order[teamHead[t]];
-        keyInNominal[t] = withinNominal(t, j);
-        keyPrio[t] = pjPrio[j];
-        keyStarving[t] = starving[j];
+        keyHi[t] = (withinNominal(t, j) ? 0 : 1L << 33) + ((long) Integer.MAX_VALUE - pjPrio[j]);
         keyCreated[t] = pjCreated[j];
     }
 
@@ -651,11 +646,9 @@ final class Cycle {
 
     /** Team-head order: within-nominal first, priority desc, share asc, creation asc, job id. */
     private int cmpTeams(int a, int b) {
-        if (keyInNominal[a] != keyInNominal[b]) { // nominal quota is a guarantee: it goes before borrowing (Kueue)
-            return keyInNominal[a] ? -1 : 1;
-        }
-        if (keyPrio[a] != keyPrio[b]) {
-            return keyPrio[a] > keyPrio[b] ? -1 : 1;
+        // nominal quota is a guarantee: it goes before borrowing (Kueue); then priority
+        if (keyHi[a] != keyHi[b]) {
+            return keyHi[a] < keyHi[b] ? -1 : 1;
         }
         int c = Double.compare(score[a], score[b]);
         if (c != 0) {
@@ -912,8 +905,8 @@ final class Cycle {
     /** Best-fit gang placement on available (non-held) GPUs; all or nothing. Returns node index per worker. */
     private int[] place(int f, int j) {
         int g = pjG[j];
-        double cpu = pjCpu[j];
-        long mem = pjMem[j];
+        double cpu = pjCpu0[srcOf[j]];
+        long mem = pjMem0[srcOf[j]];
         int[] out = new int[pjW[j]];
         FreeIndex ix = index[f];
         for (int w = 0; w < out.length; w++) {
@@ -1635,6 +1628,7 @@ final class Cycle {
             int[] jobs = qJobs[q];
             fluid(jobs, jobs.length, free, ev, eta);
             Curve[] shapes = new Curve[65];
+            long[][] memo = new long[65][]; // first time by (g, workers) for small gangs
             for (int j : jobs) {
                 if (eta[j] == NEVER || reason[j] == PendingReason.UNSCHEDULABLE) {
                     eta[j] = NEVER;
@@ -1651,7 +1645,21 @@ final class Cycle {
                         shapes[g] = curve;
                     }
                 }
-                long t = curve.firstTime(pjW[j]);
+                int w = pjW[j];
+                long t;
+                if (g < memo.length && w < 8) {
+                    long[] m = memo[g];
+                    if (m == null) {
+                        m = memo[g] = new long[8];
+                        Arrays.fill(m, Long.MIN_VALUE);
+                    }
+                    if (m[w] == Long.MIN_VALUE) {
+                        m[w] = curve.firstTime(w);
+                    }
+                    t = m[w];
+                } else {
+                    t = curve.firstTime(w);
+                }
                 eta[j] = t == NEVER ? NEVER : Math.max(eta[j], t);
             }
         }
