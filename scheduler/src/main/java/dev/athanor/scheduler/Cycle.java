@@ -1693,7 +1693,7 @@ final class Cycle {
                 continue;
             }
             if (teamRuns == null) {
-                teamRuns = runsPerTeamByEnd();
+                teamRuns = teamRunsByEnd != null ? teamRunsByEnd : runsPerTeamByEnd(); // same lists if preemption built them
                 qeta = new long[P];
             }
             for (int f = 0; f < F; f++) {
@@ -1920,28 +1920,9 @@ final class Cycle {
             if (maxNodeGpus[f] < g) {
                 continue;
             }
-            int from = fFrom[f], to = fTo[f];
-            int[] proj = new int[to - from];
-            long slots = 0;
-            for (int n = from; n < to; n++) {
-                proj[n - from] = avail[n] + held[n];
-                slots += proj[n - from] / g;
-            }
-            steps.add(now, slots);
-            for (int r : runsByEnd(f)) {
-                long when = victim[r] ? now : runEnd[r];
-                if (when == NEVER) {
-                    break;
-                }
-                for (int n : runNodes[r]) {
-                    if (n >= from && n < to) {
-                        int i = n - from;
-                        int before = proj[i] / g;
-                        proj[i] = Math.min(nodeGpus[n], proj[i] + run[r].gpusPerWorker());
-                        slots += proj[i] / g - before;
-                    }
-                }
-                steps.add(Math.max(now, when), slots);
+            Events fs = flavorSteps(f, g);
+            for (int i = 0; i < fs.n; i++) {
+                steps.add(fs.time[i], fs.amount[i]);
             }
         }
         // several flavors: a gang must fit within one flavor; each flavor's curve is monotonic, so after merging the
@@ -1953,5 +1934,47 @@ final class Cycle {
             max[i] = Math.max(max[i], max[i - 1]);
         }
         return new Curve(time, max);
+    }
+
+    private Events[][] flavorStepsCache;
+
+    /** Flavor f's (time, slots) steps for g-GPU workers, in release order (unsorted); computed once per cycle. */
+    private Events flavorSteps(int f, int g) {
+        if (flavorStepsCache == null) {
+            flavorStepsCache = new Events[F][];
+        }
+        if (flavorStepsCache[f] == null) {
+            flavorStepsCache[f] = new Events[maxNodeGpus[f] + 1];
+        }
+        Events steps = flavorStepsCache[f][g];
+        if (steps != null) {
+            return steps;
+        }
+        steps = new Events(64);
+        int from = fFrom[f], to = fTo[f];
+        int[] proj = new int[to - from];
+        long slots = 0;
+        for (int n = from; n < to; n++) {
+            proj[n - from] = avail[n] + held[n];
+            slots += proj[n - from] / g;
+        }
+        steps.add(now, slots);
+        for (int r : runsByEnd(f)) {
+            long when = victim[r] ? now : runEnd[r];
+            if (when == NEVER) {
+                break;
+            }
+            for (int n : runNodes[r]) {
+                if (n >= from && n < to) {
+                    int i = n - from;
+                    int before = proj[i] / g;
+                    proj[i] = Math.min(nodeGpus[n], proj[i] + run[r].gpusPerWorker());
+                    slots += proj[i] / g - before;
+                }
+            }
+            steps.add(Math.max(now, when), slots);
+        }
+        flavorStepsCache[f][g] = steps;
+        return steps;
     }
 }
