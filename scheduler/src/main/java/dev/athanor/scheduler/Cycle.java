@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeSet;
 
 /**
@@ -82,10 +81,16 @@ final class Cycle {
     // pending
     private final int P;
     private final PendingJob[] pj;
+    private final String[] pjId;
     private final int[] pjTeam, pjFlavor, pjPrio;
     private final long[] pjCreated;
     private final long[] pjReq;
     private final int[] pjG, pjW;
+    private final double[] pjCpu0; // per worker, in snapshot order (read through srcOf: only placements need them)
+    private final long[] pjMem0;
+    private final boolean[] pjHasDur;
+    private final long[] pjDur;
+    private final int[] srcOf; // job index -> index in the snapshot's list (pj is in snapshot order)
     private final boolean[] pjCpuMemZero;
     private final boolean[] starving, admitted;
     private final PendingReason[] reason;
@@ -123,6 +128,10 @@ final class Cycle {
     private int preemptAttempts;
     private final String[][] quotaMsg;
     private final String[] capacityMsg;
+    private final long[] capacityMsgTotal;
+    private final String[] priorityMsg, fairnessMsg, reservedMsg; // built once per distinct content
+    private final long[] reservedMsgHeld;
+    private String admissionCapMsg;
 
     Cycle(SchedulerConfig cfg, Snapshot s) {
         this.cfg = cfg;
@@ -200,6 +209,11 @@ final class Cycle {
         heldTotal = new long[F];
         reservationsOn = new int[F];
         capacityMsg = new String[F];
+        capacityMsgTotal = new long[F];
+        priorityMsg = new String[F];
+        fairnessMsg = new String[F];
+        reservedMsg = new String[2 * F];
+        reservedMsgHeld = new long[2 * F];
 
         // ---- teams and cohorts
         team = s.teams().toArray(new Team[0]);
@@ -335,43 +349,72 @@ final class Cycle {
             score[t] = FairShare.score(dom[t], hist[t], cfg.usageWeight(), weight[t]);
         }
 
-        // ---- pending jobs, grouped per team
-        pj = s.pending().toArray(new PendingJob[0]);
-        P = pj.length;
-        pjTeam = new int[P];
-        pjFlavor = new int[P];
-        pjPrio = new int[P];
-        pjCreated = new long[P];
-        pjReq = new long[P];
-        pjG = new int[P];
-        pjW = new int[P];
-        pjCpuMemZero = new boolean[P];
-        starving = new boolean[P];
-        admitted = new boolean[P];
-        reason = new PendingReason[P];
-        message = new String[P];
-        admittedEnd = new long[P];
-        admittedFlavor = new int[P];
-        visit = new int[P];
+        // ---- pending jobs, grouped per team. Jobs are renumbered in queue order (team, then priority desc, creation,
+        // id), so a team's queue is contiguous in every per-job array and the main loop walks memory sequentially.
+        PendingJob[] src = s.pending().toArray(new PendingJob[0]);
+        P = src.length;
+        // one sequential pass over the snapshot's records; fields go to arrays in snapshot order, permuted below
+        String[] id0 = new String[P];
+        int[] team0 = new int[P];
+        int[] prio0 = new int[P];
+        long[] created0 = new long[P];
+        int[] flavor0 = new int[P];
+        int[] g0 = new int[P];
+        int[] w0 = new int[P];
+        double[] cpu0 = new double[P];
+        long[] mem0 = new long[P];
+        long[] dur0 = new long[P];
+        boolean[] hasDur0 = new boolean[P];
+        boolean[] cmz0 = new boolean[P];
         int[] perTeam = new int[T + 1];
+        int minPrio = Integer.MAX_VALUE, maxPrio = Integer.MIN_VALUE;
+        long minCreated = Long.MAX_VALUE, maxCreated = Long.MIN_VALUE;
+        String lastTeam = null, lastFlavor = null;
+        int lastTeamIdx = -1, lastFlavorIdx = -1;
         for (int j = 0; j < P; j++) {
-            PendingJob x = pj[j];
-            Integer t = teamIdx.get(x.team());
-            pjTeam[j] = t == null ? T : t; // T = "unknown team" bucket
-            if (x.flavor() == null) {
-                pjFlavor[j] = -1;
-            } else {
-                Integer f = flavorIdx.get(x.flavor());
-                pjFlavor[j] = f == null ? -2 : f;
+            PendingJob x = src[j];
+            id0[j] = x.id();
+            String xt = x.team();
+            if (xt != lastTeam) {
+                Integer t = teamIdx.get(xt);
+                lastTeam = xt;
+                lastTeamIdx = t == null ? T : t; // T = "unknown team" bucket
             }
-            pjPrio[j] = x.priority().weight();
-            pjCreated[j] = x.createdAt().toEpochMilli();
-            pjReq[j] = x.totalGpus();
-            pjG[j] = x.gpusPerWorker();
-            pjW[j] = x.workers();
-            pjCpuMemZero[j] = x.cpuPerWorker() == 0 && x.memoryPerWorkerBytes() == 0;
-            starving[j] = now - pjCreated[j] >= reserveAfterMs;
-            perTeam[pjTeam[j]]++;
+            team0[j] = lastTeamIdx;
+            int p = x.priority().weight();
+            long c = x.createdAt().toEpochMilli();
+            prio0[j] = p;
+            created0[j] = c;
+            minPrio = Math.min(minPrio, p);
+            maxPrio = Math.max(maxPrio, p);
+            minCreated = Math.min(minCreated, c);
+            maxCreated = Math.max(maxCreated, c);
+            perTeam[lastTeamIdx]++;
+            String xf = x.flavor();
+            if (xf == null) {
+                flavor0[j] = -1;
+            } else {
+                if (xf != lastFlavor) {
+                    Integer f = flavorIdx.get(xf);
+                    lastFlavor = xf;
+                    lastFlavorIdx = f == null ? -2 : f;
+                }
+                flavor0[j] = lastFlavorIdx;
+            }
+            g0[j] = x.gpusPerWorker();
+            w0[j] = x.workers();
+            cpu0[j] = x.cpuPerWorker();
+            mem0[j] = x.memoryPerWorkerBytes();
+            cmz0[j] = cpu0[j] == 0 && mem0[j] == 0;
+            java.time.Duration d = x.expectedDuration();
+            if (d != null) {
+                hasDur0[j] = true;
+                try {
+                    dur0[j] = d.toMillis();
+                } catch (ArithmeticException e) {
+                    dur0[j] = Long.MIN_VALUE; // overflows: durMs() rethrows where the duration is used
+                }
+            }
         }
         teamFrom = new int[T + 1];
         teamTo = new int[T + 1];
@@ -383,23 +426,138 @@ final class Cycle {
             acc += perTeam[t];
             teamTo[t] = teamFrom[t];
         }
+        int[] srcOf = new int[P]; // new index -> index in the snapshot's list
+        for (int j = 0; j < P; j++) {
+            srcOf[teamTo[team0[j]]++] = j;
+        }
+        sortQueues(src, srcOf, teamFrom, teamTo, prio0, created0, minPrio, maxPrio, minCreated, maxCreated);
+        pj = src;
+        this.srcOf = srcOf;
+        // permute into queue order one array at a time: each pass gathers from one array that stays in cache
+        pjId = new String[P];
+        for (int j = 0; j < P; j++) {
+            pjId[j] = id0[srcOf[j]];
+        }
+        pjTeam = gather(team0, srcOf);
+        pjFlavor = gather(flavor0, srcOf);
+        pjPrio = gather(prio0, srcOf);
+        pjCreated = gather(created0, srcOf);
+        pjG = gather(g0, srcOf);
+        pjW = gather(w0, srcOf);
+        pjDur = gather(dur0, srcOf);
+        pjHasDur = new boolean[P];
+        pjCpuMemZero = new boolean[P];
+        pjCpu0 = cpu0;
+        pjMem0 = mem0;
+        for (int j = 0; j < P; j++) {
+            int o = srcOf[j];
+            pjCpuMemZero[j] = cmz0[o];
+            pjHasDur[j] = hasDur0[o];
+        }
+        pjReq = new long[P];
+        starving = new boolean[P];
+        for (int j = 0; j < P; j++) {
+            pjReq[j] = (long) pjW[j] * pjG[j];
+            starving[j] = now - pjCreated[j] >= reserveAfterMs;
+        }
+        admitted = new boolean[P];
+        reason = new PendingReason[P];
+        message = new String[P];
+        admittedEnd = new long[P];
+        admittedFlavor = new int[P];
+        visit = new int[P];
         order = new int[P];
         for (int j = 0; j < P; j++) {
-            int t = pjTeam[j];
-            order[teamTo[t]++] = j;
+            order[j] = j;
         }
-        IntSort.Cmp inTeam = (a, b) -> {
-            if (pjPrio[a] != pjPrio[b]) {
-                return pjPrio[a] > pjPrio[b] ? -1 : 1;
-            }
-            if (pjCreated[a] != pjCreated[b]) {
-                return pjCreated[a] < pjCreated[b] ? -1 : 1;
-            }
-            return pj[a].id().compareTo(pj[b].id());
-        };
-        for (int t = 0; t <= T; t++) {
-            IntSort.sort(order, teamFrom[t], teamTo[t], inTeam);
+    }
+
+    private static int[] gather(int[] a, int[] idx) {
+        int[] out = new int[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            out[j] = a[idx[j]];
         }
+        return out;
+    }
+
+    private static long[] gather(long[] a, int[] idx) {
+        long[] out = new long[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            out[j] = a[idx[j]];
+        }
+        return out;
+    }
+
+    /** The snapshot's record of job j. */
+    private PendingJob pj(int j) {
+        return pj[srcOf[j]];
+    }
+
+    /** Expected duration in ms of job j (which has one). */
+    private long durMs(int j) {
+        long d = pjDur[j];
+        return d != Long.MIN_VALUE ? d : pj(j).expectedDuration().toMillis();
+    }
+
+    /**
+     * Sorts each team's segment of srcOf by (priority desc, creation asc, id asc, snapshot index asc): the order a
+     * stable sort by (priority, creation, id) of the snapshot's list gives. Priority and creation are packed with the
+     * snapshot index into one long and sorted as primitives; only runs of equal (priority, creation) compare ids.
+     */
+    private static void sortQueues(PendingJob[] src, int[] srcOf, int[] segFrom, int[] segTo, int[] prio0,
+                                   long[] created0, int minPrio, int maxPrio, long minCreated, long maxCreated) {
+        int n = srcOf.length;
+        IntSort.Cmp byId = (a, b) -> src[a].id().compareTo(src[b].id());
+        int iBits = bits(n - 1);
+        int pBits = bits((long) maxPrio - minPrio);
+        long cRange = maxCreated - minCreated; // negative if it overflows
+        int cBits = cRange < 0 ? 64 : bits(cRange);
+        if (n == 0 || iBits + pBits + cBits > 63) {
+            IntSort.Cmp full = (a, b) -> {
+                if (prio0[a] != prio0[b]) {
+                    return prio0[a] > prio0[b] ? -1 : 1;
+                }
+                if (created0[a] != created0[b]) {
+                    return created0[a] < created0[b] ? -1 : 1;
+                }
+                return byId.compare(a, b);
+            };
+            for (int t = 0; t < segFrom.length; t++) {
+                IntSort.sort(srcOf, segFrom[t], segTo[t], full);
+            }
+            return;
+        }
+        long[] key = new long[n];
+        long idxMask = (1L << iBits) - 1;
+        for (int i = 0; i < n; i++) {
+            int o = srcOf[i];
+            key[i] = (((long) (maxPrio - prio0[o]) << cBits | (created0[o] - minCreated)) << iBits) | o;
+        }
+        for (int t = 0; t < segFrom.length; t++) {
+            int from = segFrom[t], to = segTo[t];
+            if (to - from < 2) {
+                continue;
+            }
+            Arrays.sort(key, from, to);
+            for (int i = from; i < to; i++) {
+                srcOf[i] = (int) (key[i] & idxMask);
+            }
+            // equal (priority, creation): order by id (stable, so equal ids keep snapshot order)
+            for (int i = from; i < to; ) {
+                int k = i + 1;
+                while (k < to && (key[k] >>> iBits) == (key[i] >>> iBits)) {
+                    k++;
+                }
+                if (k - i > 1) {
+                    IntSort.sort(srcOf, i, k, byId);
+                }
+                i = k;
+            }
+        }
+    }
+
+    private static int bits(long v) {
+        return v <= 0 ? 0 : 64 - Long.numberOfLeadingZeros(v);
     }
 
     // ------------------------------------------------------------------ main loop
@@ -417,7 +575,7 @@ final class Cycle {
         for (int i = teamFrom[T]; i < teamTo[T]; i++) {
             int j = order[i];
             visit[visited++] = j;
-            unschedulable(j, "team " + pj[j].team() + " does not exist");
+            unschedulable(j, "team " + pj(j).team() + " does not exist");
         }
         resOf = new Res[P];
         if (cfg.maxReservationsPerFlavor() > 0) {
@@ -425,9 +583,7 @@ final class Cycle {
         }
         int[] heap = new int[T];
         int hs = 0;
-        keyInNominal = new boolean[T];
-        keyPrio = new int[T];
-        keyStarving = new boolean[T];
+        keyHi = new long[T];
         keyCreated = new long[T];
         for (int t = 0; t < T; t++) {
             if (teamHead[t] < teamTo[t]) {
@@ -463,17 +619,13 @@ final class Cycle {
         return new Decision(s.now(), admissions, preemptions, reservations, infos);
     }
 
-    private boolean[] keyInNominal;
-
-    private int[] keyPrio;
-    private boolean[] keyStarving;
+    /** Team head key, first part: within nominal first, then priority desc, packed so one compare decides both. */
+    private long[] keyHi;
     private long[] keyCreated;
 
     private void refreshKey(int t) {
         int j = order[teamHead[t]];
-        keyInNominal[t] = withinNominal(t, j);
-        keyPrio[t] = pjPrio[j];
-        keyStarving[t] = starving[j];
+        keyHi[t] = (withinNominal(t, j) ? 0 : 1L << 33) + ((long) Integer.MAX_VALUE - pjPrio[j]);
         keyCreated[t] = pjCreated[j];
     }
 
@@ -494,11 +646,9 @@ final class Cycle {
 
     /** Team-head order: within-nominal first, priority desc, share asc, creation asc, job id. */
     private int cmpTeams(int a, int b) {
-        if (keyInNominal[a] != keyInNominal[b]) { // nominal quota is a guarantee: it goes before borrowing (Kueue)
-            return keyInNominal[a] ? -1 : 1;
-        }
-        if (keyPrio[a] != keyPrio[b]) {
-            return keyPrio[a] > keyPrio[b] ? -1 : 1;
+        // nominal quota is a guarantee: it goes before borrowing (Kueue); then priority
+        if (keyHi[a] != keyHi[b]) {
+            return keyHi[a] < keyHi[b] ? -1 : 1;
         }
         int c = Double.compare(score[a], score[b]);
         if (c != 0) {
@@ -507,7 +657,7 @@ final class Cycle {
         if (keyCreated[a] != keyCreated[b]) {
             return keyCreated[a] < keyCreated[b] ? -1 : 1;
         }
-        return pj[order[teamHead[a]]].id().compareTo(pj[order[teamHead[b]]].id());
+        return pjId[order[teamHead[a]]].compareTo(pjId[order[teamHead[b]]]);
     }
 
     private void siftDown(int[] h, int n, int i) {
@@ -533,7 +683,7 @@ final class Cycle {
     private void process(int j) {
         int t = pjTeam[j];
         if (pjFlavor[j] == -2) {
-            unschedulable(j, "no node has flavor " + pj[j].flavor());
+            unschedulable(j, "no node has flavor " + pj(j).flavor());
             return;
         }
         String never = neverFits(j, t);
@@ -542,8 +692,11 @@ final class Cycle {
             return;
         }
         if (admissions.size() >= cfg.maxAdmissionsPerCycle()) {
-            pend(j, PendingReason.CAPACITY, "per-cycle admission cap (" + cfg.maxAdmissionsPerCycle()
-                    + ") reached; considered again next cycle");
+            if (admissionCapMsg == null) {
+                admissionCapMsg = "per-cycle admission cap (" + cfg.maxAdmissionsPerCycle()
+                        + ") reached; considered again next cycle";
+            }
+            pend(j, PendingReason.CAPACITY, admissionCapMsg);
             return;
         }
         Res own = resOf[j];
@@ -629,7 +782,7 @@ final class Cycle {
                 return null; // fast path: fits the first candidate flavor some day
             }
         }
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         String why = null;
         int from = pjFlavor[j] >= 0 ? pjFlavor[j] : 0, to = pjFlavor[j] >= 0 ? pjFlavor[j] + 1 : F;
@@ -706,28 +859,42 @@ final class Cycle {
 
     private void capacityReason(int j, int f) {
         long req = pjReq[j];
-        int g = pj[j].gpusPerWorker();
+        int g = pjG[j];
         FreeIndex ix = index[f];
         if (heldTotal[f] > 0 && ix.total + heldTotal[f] >= req) {
-            pend(j, PendingReason.RESERVATION, heldTotal[f] + " free " + flavorName[f]
-                    + " GPUs are reserved for a job that has waited longer than " + cfg.reservationAfter()
-                    + (pj[j].expectedDuration() == null ? "; give an expected duration to backfill in front of it" : ""));
+            int k = 2 * f + (pjHasDur[j] ? 1 : 0);
+            String m = reservedMsg[k];
+            if (m == null || reservedMsgHeld[k] != heldTotal[f]) {
+                m = heldTotal[f] + " free " + flavorName[f]
+                        + " GPUs are reserved for a job that has waited longer than " + cfg.reservationAfter()
+                        + (!pjHasDur[j] ? "; give an expected duration to backfill in front of it" : "");
+                reservedMsg[k] = m;
+                reservedMsgHeld[k] = heldTotal[f];
+            }
+            pend(j, PendingReason.RESERVATION, m);
         } else if (consumed[f] > 0 && startTotal[f] >= req && startMax[f] >= g) {
             if (maxAdmittedPrio[f] > pjPrio[j]) {
-                pend(j, PendingReason.PRIORITY, "higher-priority jobs took the free " + flavorName[f] + " GPUs this cycle");
+                if (priorityMsg[f] == null) {
+                    priorityMsg[f] = "higher-priority jobs took the free " + flavorName[f] + " GPUs this cycle";
+                }
+                pend(j, PendingReason.PRIORITY, priorityMsg[f]);
             } else {
-                pend(j, PendingReason.FAIRNESS, "the free " + flavorName[f]
-                        + " GPUs went to jobs ahead in fair-share order (teams with a lower weighted share)");
+                if (fairnessMsg[f] == null) {
+                    fairnessMsg[f] = "the free " + flavorName[f]
+                            + " GPUs went to jobs ahead in fair-share order (teams with a lower weighted share)";
+                }
+                pend(j, PendingReason.FAIRNESS, fairnessMsg[f]);
             }
         } else if (ix.total >= req) {
             pend(j, PendingReason.GANG, flavorName[f] + " has " + ix.total + " free GPUs but no placement for "
-                    + pj[j].workers() + " worker(s) of " + g + " GPUs each on single nodes (largest free block "
+                    + pjW[j] + " worker(s) of " + g + " GPUs each on single nodes (largest free block "
                     + ix.maxAvail() + ")");
         } else {
             String m = capacityMsg[f];
-            if (m == null || consumed[f] > 0) {
+            if (m == null || capacityMsgTotal[f] != ix.total) {
                 m = "not enough free " + flavorName[f] + " GPUs: " + ix.total + " free of " + cap[f];
                 capacityMsg[f] = m;
+                capacityMsgTotal[f] = ix.total;
             }
             pend(j, PendingReason.CAPACITY, m);
         }
@@ -737,19 +904,20 @@ final class Cycle {
 
     /** Best-fit gang placement on available (non-held) GPUs; all or nothing. Returns node index per worker. */
     private int[] place(int f, int j) {
-        PendingJob x = pj[j];
-        int g = x.gpusPerWorker();
-        int[] out = new int[x.workers()];
+        int g = pjG[j];
+        double cpu = pjCpu0[srcOf[j]];
+        long mem = pjMem0[srcOf[j]];
+        int[] out = new int[pjW[j]];
         FreeIndex ix = index[f];
         for (int w = 0; w < out.length; w++) {
-            int n = ix.bestFit(g, x.cpuPerWorker(), x.memoryPerWorkerBytes(), freeCpu, freeMem);
+            int n = ix.bestFit(g, cpu, mem, freeCpu, freeMem);
             if (n < 0) {
                 for (int k = 0; k < w; k++) {
-                    give(out[k], -g, -x.cpuPerWorker(), -x.memoryPerWorkerBytes());
+                    give(out[k], -g, -cpu, -mem);
                 }
                 return null;
             }
-            give(out[w] = n, g, x.cpuPerWorker(), x.memoryPerWorkerBytes());
+            give(out[w] = n, g, cpu, mem);
         }
         return out;
     }
@@ -775,7 +943,7 @@ final class Cycle {
         if (pjPrio[j] == r.prio && pjTeam[j] != pjTeam[r.job] && score[pjTeam[j]] < score[pjTeam[r.job]]) {
             return true; // a team with a lower weighted share is ahead in fair share anyway
         }
-        return pj[j].expectedDuration() != null && now + pj[j].expectedDuration().toMillis() <= r.start;
+        return pjHasDur[j] && now + durMs(j) <= r.start;
     }
 
     private boolean canBackfill(int j, int f) {
@@ -837,12 +1005,12 @@ final class Cycle {
         maxAdmittedPrio[f] = Math.max(maxAdmittedPrio[f], pjPrio[j]);
         admitted[j] = true;
         admittedFlavor[j] = f;
-        admittedEnd[j] = pj[j].expectedDuration() == null ? NEVER : now + pj[j].expectedDuration().toMillis();
+        admittedEnd[j] = !pjHasDur[j] ? NEVER : now + durMs(j);
         String[] names = new String[placed.length];
         for (int w = 0; w < placed.length; w++) {
             names[w] = node[placed[w]].name();
         }
-        admissions.add(new Admission(pj[j].id(), team[t].name(), flavorName[f], Arrays.asList(names),
+        admissions.add(new Admission(pjId[j], team[t].name(), flavorName[f], Arrays.asList(names),
                 usage[t * F + f] > nominal[t * F + f]));
     }
 
@@ -883,7 +1051,7 @@ final class Cycle {
             if (pjCreated[a] != pjCreated[b]) {
                 return pjCreated[a] < pjCreated[b] ? -1 : 1;
             }
-            return pj[a].id().compareTo(pj[b].id());
+            return pjId[a].compareTo(pjId[b]);
         });
         for (int j : cand) {
             int t = pjTeam[j];
@@ -904,7 +1072,7 @@ final class Cycle {
                 resList.add(best);
                 resOf[j] = best;
                 reservationsOn[best.f]++;
-                reservations.add(new Reservation(pj[j].id(), flavorName[best.f], best.names,
+                reservations.add(new Reservation(pjId[j], flavorName[best.f], best.names,
                         best.start == NEVER ? null : Instant.ofEpochMilli(best.start)));
             }
         }
@@ -1131,11 +1299,11 @@ final class Cycle {
             boolean inTeam = runTeam[r] == t;
             PreemptionReason pr = inTeam ? PreemptionReason.PRIORITY : PreemptionReason.RECLAIM;
             String msg = inTeam
-                    ? "job " + pj[j].id() + " (" + pj[j].priority() + ") needs the GPUs of lower-priority " + run[r].id()
+                    ? "job " + pj(j).id() + " (" + pj(j).priority() + ") needs the GPUs of lower-priority " + run[r].id()
                     + " (" + run[r].priority() + ") in team " + team[t].name()
                     : "team " + team[t].name() + " is below its nominal " + flavorName[f] + " quota (" + usage[t * F + f]
                     + "/" + nominal[t * F + f] + ") and reclaims GPUs borrowed by team " + run[r].team();
-            preemptions.add(new Preemption(run[r].id(), run[r].team(), pj[j].id(), team[t].name(), pr,
+            preemptions.add(new Preemption(run[r].id(), run[r].team(), pj(j).id(), team[t].name(), pr,
                     run[r].checkpointable(), msg));
             if (names.length() > 0) {
                 names.append(", ");
@@ -1150,7 +1318,7 @@ final class Cycle {
 
     /** Greedy node-targeted victim choice, then drop victims that turn out unnecessary (newest additions first). */
     private List<Integer> selectVictims(int j, int t, int f, List<Integer> cand, int[] rank) {
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         int from = fFrom[f], to = fTo[f];
         int[] scratch = new int[to - from];
@@ -1306,7 +1474,7 @@ final class Cycle {
         if (!quotaFitsWithout(j, t, f, victims)) {
             return false;
         }
-        PendingJob x = pj[j];
+        PendingJob x = pj(j);
         int g = x.gpusPerWorker();
         int from = fFrom[f], to = fTo[f];
         int[] scratch = new int[to - from];
@@ -1385,9 +1553,11 @@ final class Cycle {
                 continue;
             }
             int q = fq(j);
-            String fqName = q < F ? flavorName[q] : (q == F ? ANY : pj[j].flavor());
+            String fqName = q < F ? flavorName[q] : (q == F ? ANY : pj(j).flavor());
             Instant est = eta[j] == NEVER || reason[j] == PendingReason.UNSCHEDULABLE ? null : Instant.ofEpochMilli(eta[j]);
-            out.add(new PendingInfo(pj[j].id(), pj[j].team(), fqName, teamPos[j], flavorPos[j], reason[j], message[j], est));
+            int t = pjTeam[j];
+            String teamName = t < T ? team[t].name() : pj(j).team(); // equal strings: the team was looked up by name
+            out.add(new PendingInfo(pjId[j], teamName, fqName, teamPos[j], flavorPos[j], reason[j], message[j], est));
         }
         return out;
     }
@@ -1418,53 +1588,78 @@ final class Cycle {
                 qJobs[q][qn[q]++] = j;
             }
         }
-        List<List<long[]>> admittedEnds = new ArrayList<>();
-        for (int f = 0; f < F; f++) {
-            admittedEnds.add(new ArrayList<>());
-        }
+        // admitted jobs that give an end, per flavor, in snapshot order (as before the renumbering)
+        int[] admCnt = new int[F];
+        int[] admJobs = new int[admissions.size()];
+        int na = 0;
         for (int j = 0; j < P; j++) {
             if (admitted[j] && admittedEnd[j] != NEVER) {
-                admittedEnds.get(admittedFlavor[j]).add(new long[]{admittedEnd[j], pjReq[j]});
+                admJobs[na++] = j;
+                admCnt[admittedFlavor[j]]++;
             }
         }
+        IntSort.sort(admJobs, 0, na, (x, y) -> Integer.compare(srcOf[x], srcOf[y]));
+        Events ev = new Events(R + na);
         for (int q = 0; q <= F; q++) {
             if (fqSize[q] == 0) {
                 continue;
             }
             int fLo = q < F ? q : 0, fHi = q < F ? q + 1 : F;
             long free = 0;
-            List<long[]> ev = new ArrayList<>();
+            ev.clear();
             for (int f = fLo; f < fHi; f++) {
                 free += index[f].total + heldTotal[f];
                 for (int r : runsByEnd(f)) {
                     long when = victim[r] ? now : runEnd[r];
                     if (when != NEVER) {
-                        ev.add(new long[]{Math.max(now, when), run[r].totalGpus()});
+                        ev.add(Math.max(now, when), run[r].totalGpus());
                     }
                 }
-                ev.addAll(admittedEnds.get(f));
+                if (admCnt[f] > 0) {
+                    for (int k = 0; k < na; k++) {
+                        int j = admJobs[k];
+                        if (admittedFlavor[j] == f) {
+                            ev.add(admittedEnd[j], pjReq[j]);
+                        }
+                    }
+                }
             }
-            ev.sort((x, y) -> Long.compare(x[0], y[0]));
+            ev.sortByTime();
             int[] jobs = qJobs[q];
-            fluid(jobs, free, ev, eta);
-            long[][][] shapes = new long[65][][];
+            fluid(jobs, jobs.length, free, ev, eta);
+            Curve[] shapes = new Curve[65];
+            long[][] memo = new long[65][]; // first time by (g, workers) for small gangs
             for (int j : jobs) {
                 if (eta[j] == NEVER || reason[j] == PendingReason.UNSCHEDULABLE) {
                     eta[j] = NEVER;
                     continue;
                 }
-                int g = pj[j].gpusPerWorker();
+                int g = pjG[j];
                 if (g == 0) {
                     continue;
                 }
-                long[][] curve = g < shapes.length ? shapes[g] : null;
+                Curve curve = g < shapes.length ? shapes[g] : null;
                 if (curve == null) {
                     curve = shapeCurve(g, fLo, fHi);
                     if (g < shapes.length) {
                         shapes[g] = curve;
                     }
                 }
-                long t = firstTimeSlots(curve, pj[j].workers());
+                int w = pjW[j];
+                long t;
+                if (g < memo.length && w < 8) {
+                    long[] m = memo[g];
+                    if (m == null) {
+                        m = memo[g] = new long[8];
+                        Arrays.fill(m, Long.MIN_VALUE);
+                    }
+                    if (m[w] == Long.MIN_VALUE) {
+                        m[w] = curve.firstTime(w);
+                    }
+                    t = m[w];
+                } else {
+                    t = curve.firstTime(w);
+                }
                 eta[j] = t == NEVER ? NEVER : Math.max(eta[j], t);
             }
         }
@@ -1472,53 +1667,104 @@ final class Cycle {
         // running jobs at their expected ends
         int[][] teamRuns = null;
         long[] qeta = null;
-        int[] buf = new int[16];
+        int[][] buf = new int[F][16];
+        int[] n = new int[F];
+        boolean[] quotaJob = new boolean[F];
         for (int t = 0; t < T; t++) {
             boolean any = false;
-            for (int i = teamFrom[t]; i < teamTo[t] && !any; i++) {
+            Arrays.fill(n, 0);
+            Arrays.fill(quotaJob, false);
+            for (int i = teamFrom[t]; i < teamTo[t]; i++) {
                 int j = order[i];
-                any = !admitted[j] && pjFlavor[j] >= 0 && reason[j] == PendingReason.QUOTA;
+                int f = pjFlavor[j];
+                if (admitted[j] || f < 0 || reason[j] == PendingReason.UNSCHEDULABLE) {
+                    continue;
+                }
+                if (n[f] == buf[f].length) {
+                    buf[f] = Arrays.copyOf(buf[f], n[f] * 2);
+                }
+                buf[f][n[f]++] = j;
+                if (reason[j] == PendingReason.QUOTA) {
+                    quotaJob[f] = true;
+                    any = true;
+                }
             }
             if (!any) {
                 continue;
             }
             if (teamRuns == null) {
-                teamRuns = runsPerTeamByEnd();
+                teamRuns = teamRunsByEnd != null ? teamRunsByEnd : runsPerTeamByEnd(); // same lists if preemption built them
                 qeta = new long[P];
             }
             for (int f = 0; f < F; f++) {
-                int n = 0;
-                boolean quotaJob = false;
-                for (int i = teamFrom[t]; i < teamTo[t]; i++) {
-                    int j = order[i];
-                    if (!admitted[j] && pjFlavor[j] == f && reason[j] != PendingReason.UNSCHEDULABLE) {
-                        if (n == buf.length) {
-                            buf = Arrays.copyOf(buf, n * 2);
-                        }
-                        buf[n++] = j;
-                        quotaJob |= reason[j] == PendingReason.QUOTA;
-                    }
-                }
-                if (!quotaJob) {
+                if (!quotaJob[f]) {
                     continue;
                 }
-                List<long[]> ev = new ArrayList<>();
+                ev.clear();
                 for (int r : teamRuns[t]) {
                     if (runFlavor[r] == f) {
                         long when = victim[r] ? now : runEnd[r];
                         if (when != NEVER) {
-                            ev.add(new long[]{Math.max(now, when), run[r].totalGpus()});
+                            ev.add(Math.max(now, when), run[r].totalGpus());
                         }
                     }
                 }
-                int[] jobs = Arrays.copyOf(buf, n);
-                fluid(jobs, quotaRoom(t, f), ev, qeta);
-                for (int j : jobs) {
+                int[] jobs = buf[f];
+                fluid(jobs, n[f], quotaRoom(t, f), ev, qeta);
+                for (int k = 0; k < n[f]; k++) {
+                    int j = jobs[k];
                     if (reason[j] == PendingReason.QUOTA) {
                         eta[j] = (qeta[j] == NEVER || eta[j] == NEVER) ? NEVER : Math.max(eta[j], qeta[j]);
                     }
                 }
             }
+        }
+    }
+
+    /** Release events (time, GPUs) in parallel primitive arrays; sortByTime is stable. */
+    private static final class Events {
+        long[] time, amount;
+        int n;
+
+        Events(int cap) {
+            time = new long[Math.max(16, cap)];
+            amount = new long[time.length];
+        }
+
+        void clear() {
+            n = 0;
+        }
+
+        void add(long t, long a) {
+            if (n == time.length) {
+                time = Arrays.copyOf(time, n * 2);
+                amount = Arrays.copyOf(amount, n * 2);
+            }
+            time[n] = t;
+            amount[n++] = a;
+        }
+
+        void sortByTime() {
+            boolean sorted = true;
+            for (int i = 1; i < n && sorted; i++) {
+                sorted = time[i - 1] <= time[i];
+            }
+            if (sorted) {
+                return;
+            }
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            long[] tm = time;
+            IntSort.sort(idx, 0, n, (x, y) -> Long.compare(tm[x], tm[y]));
+            long[] t2 = new long[time.length], a2 = new long[time.length];
+            for (int i = 0; i < n; i++) {
+                t2[i] = time[idx[i]];
+                a2[i] = amount[idx[i]];
+            }
+            time = t2;
+            amount = a2;
         }
     }
 
@@ -1554,31 +1800,40 @@ final class Cycle {
     }
 
     /** Jobs start in queue order (non-decreasing starts) as soon as enough GPUs are free; their ends release later. */
-    private void fluid(int[] jobs, long free, List<long[]> sortedEvents, long[] out) {
-        PriorityQueue<long[]> ends = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+    private void fluid(int[] jobs, int count, long free, Events sorted, long[] out) {
+        // min-heap of (end time, GPUs) for jobs started in the simulation
+        long[] hTime = null, hAmt = null;
+        int hs = 0;
+        long[] evTime = sorted.time, evAmt = sorted.amount;
+        int evN = sorted.n;
         int e = 0;
         long t = now;
         long a = free;
         boolean stuck = false;
-        for (int j : jobs) {
+        for (int k = 0; k < count; k++) {
+            int j = jobs[k];
             if (stuck || reason[j] == PendingReason.UNSCHEDULABLE) {
                 out[j] = NEVER;
                 continue;
             }
             long need = pjReq[j];
             while (a < need) {
-                long[] next;
-                boolean fromList = e < sortedEvents.size()
-                        && (ends.isEmpty() || sortedEvents.get(e)[0] <= ends.peek()[0]);
-                if (fromList) {
-                    next = sortedEvents.get(e++);
-                } else if (!ends.isEmpty()) {
-                    next = ends.poll();
+                long nextTime, nextAmt;
+                if (e < evN && (hs == 0 || evTime[e] <= hTime[0])) {
+                    nextTime = evTime[e];
+                    nextAmt = evAmt[e++];
+                } else if (hs > 0) {
+                    nextTime = hTime[0];
+                    nextAmt = hAmt[0];
+                    hs--;
+                    if (hs > 0) {
+                        heapDown(hTime, hAmt, hs, hTime[hs], hAmt[hs]);
+                    }
                 } else {
                     break;
                 }
-                a += next[1];
-                t = Math.max(t, next[0]);
+                a += nextAmt;
+                t = Math.max(t, nextTime);
             }
             if (a < need) {
                 stuck = true;
@@ -1587,55 +1842,139 @@ final class Cycle {
             }
             out[j] = t;
             a -= need;
-            if (pj[j].expectedDuration() != null) {
-                ends.add(new long[]{t + pj[j].expectedDuration().toMillis(), need});
+            if (pjHasDur[j]) {
+                if (hTime == null) {
+                    hTime = new long[16];
+                    hAmt = new long[16];
+                } else if (hs == hTime.length) {
+                    hTime = Arrays.copyOf(hTime, hs * 2);
+                    hAmt = Arrays.copyOf(hAmt, hs * 2);
+                }
+                // sift up
+                long et = t + durMs(j);
+                int i = hs++;
+                while (i > 0) {
+                    int p = (i - 1) >>> 1;
+                    if (hTime[p] <= et) {
+                        break;
+                    }
+                    hTime[i] = hTime[p];
+                    hAmt[i] = hAmt[p];
+                    i = p;
+                }
+                hTime[i] = et;
+                hAmt[i] = need;
             }
+        }
+    }
+
+    /** Places (xt, xa) from the root of a heap of size n down to its position. */
+    private static void heapDown(long[] hTime, long[] hAmt, int n, long xt, long xa) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= n) {
+                break;
+            }
+            int r = l + 1;
+            int m = r < n && hTime[r] < hTime[l] ? r : l;
+            if (hTime[m] >= xt) {
+                break;
+            }
+            hTime[i] = hTime[m];
+            hAmt[i] = hAmt[m];
+            i = m;
+        }
+        hTime[i] = xt;
+        hAmt[i] = xa;
+    }
+
+    /** (time, slots) steps; prefix maxima of slots so the first step reaching a worker count is a binary search. */
+    private static final class Curve {
+        final long[] time, maxSlots;
+
+        Curve(long[] time, long[] maxSlots) {
+            this.time = time;
+            this.maxSlots = maxSlots;
+        }
+
+        /** Time of the first step whose slots reach workers (NEVER if none). */
+        long firstTime(int workers) {
+            int lo = 0, hi = maxSlots.length; // first index with maxSlots >= workers
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (maxSlots[mid] >= workers) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return lo < maxSlots.length ? time[lo] : NEVER;
         }
     }
 
     /** (time, slots) steps: how many g-GPU workers fit on single nodes as running jobs end in expected-end order. */
-    private long[][] shapeCurve(int g, int fLo, int fHi) {
-        List<long[]> steps = new ArrayList<>();
+    private Curve shapeCurve(int g, int fLo, int fHi) {
+        Events steps = new Events(64); // (time, slots)
         for (int f = fLo; f < fHi; f++) {
             if (maxNodeGpus[f] < g) {
                 continue;
             }
-            int from = fFrom[f], to = fTo[f];
-            int[] proj = new int[to - from];
-            long slots = 0;
-            for (int n = from; n < to; n++) {
-                proj[n - from] = avail[n] + held[n];
-                slots += proj[n - from] / g;
-            }
-            steps.add(new long[]{now, slots});
-            for (int r : runsByEnd(f)) {
-                long when = victim[r] ? now : runEnd[r];
-                if (when == NEVER) {
-                    break;
-                }
-                for (int n : runNodes[r]) {
-                    if (n >= from && n < to) {
-                        int i = n - from;
-                        int before = proj[i] / g;
-                        proj[i] = Math.min(nodeGpus[n], proj[i] + run[r].gpusPerWorker());
-                        slots += proj[i] / g - before;
-                    }
-                }
-                steps.add(new long[]{Math.max(now, when), slots});
+            Events fs = flavorSteps(f, g);
+            for (int i = 0; i < fs.n; i++) {
+                steps.add(fs.time[i], fs.amount[i]);
             }
         }
         // several flavors: a gang must fit within one flavor; each flavor's curve is monotonic, so after merging the
         // steps by time the first step reaching the worker count is the earliest time some single flavor fits it
-        steps.sort((a, b) -> Long.compare(a[0], b[0]));
-        return steps.toArray(new long[0][]);
+        steps.sortByTime();
+        long[] time = Arrays.copyOf(steps.time, steps.n);
+        long[] max = Arrays.copyOf(steps.amount, steps.n);
+        for (int i = 1; i < max.length; i++) {
+            max[i] = Math.max(max[i], max[i - 1]);
+        }
+        return new Curve(time, max);
     }
 
-    private static long firstTimeSlots(long[][] curve, int workers) {
-        for (long[] st : curve) {
-            if (st[1] >= workers) {
-                return st[0];
-            }
+    private Events[][] flavorStepsCache;
+
+    /** Flavor f's (time, slots) steps for g-GPU workers, in release order (unsorted); computed once per cycle. */
+    private Events flavorSteps(int f, int g) {
+        if (flavorStepsCache == null) {
+            flavorStepsCache = new Events[F][];
         }
-        return NEVER;
+        if (flavorStepsCache[f] == null) {
+            flavorStepsCache[f] = new Events[maxNodeGpus[f] + 1];
+        }
+        Events steps = flavorStepsCache[f][g];
+        if (steps != null) {
+            return steps;
+        }
+        steps = new Events(64);
+        int from = fFrom[f], to = fTo[f];
+        int[] proj = new int[to - from];
+        long slots = 0;
+        for (int n = from; n < to; n++) {
+            proj[n - from] = avail[n] + held[n];
+            slots += proj[n - from] / g;
+        }
+        steps.add(now, slots);
+        for (int r : runsByEnd(f)) {
+            long when = victim[r] ? now : runEnd[r];
+            if (when == NEVER) {
+                break;
+            }
+            for (int n : runNodes[r]) {
+                if (n >= from && n < to) {
+                    int i = n - from;
+                    int before = proj[i] / g;
+                    proj[i] = Math.min(nodeGpus[n], proj[i] + run[r].gpusPerWorker());
+                    slots += proj[i] / g - before;
+                }
+            }
+            steps.add(Math.max(now, when), slots);
+        }
+        flavorStepsCache[f][g] = steps;
+        return steps;
     }
 }
