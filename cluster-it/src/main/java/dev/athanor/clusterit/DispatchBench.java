@@ -208,7 +208,9 @@ public final class DispatchBench implements Callable<Integer> {
 
             // 2. Athanor: one control plane replica (the Lease holder), jobs over the REST API
             long t = System.nanoTime();
-            ClusterStack.Replica cp = stack.startReplica("bench-0", Map.of());
+            // The control plane creates pods on as many threads as the raw loop uses: the same concurrency.
+            ClusterStack.Replica cp = stack.startReplica("bench-0",
+                    Map.of("ATHANOR_KUBERNETES_LAUNCH_THREADS", Integer.toString(concurrency)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!"bench-0".equals(holder(stack)) && System.nanoTime() < deadline) {
                 Thread.sleep(100);

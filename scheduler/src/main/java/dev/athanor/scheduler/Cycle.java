@@ -10,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * One scheduling cycle over a snapshot. Everything is turned into dense int/long arrays first (teams, flavors and nodes
- * sorted by name, jobs by id), so the cycle is deterministic and never scans pending x nodes:
+ * sorted by name, pending jobs renumbered in queue order), so the cycle is deterministic and never scans pending x nodes:
  * <ol>
  *   <li>per-team queues sorted by (priority, creation, id); a heap over team heads orders teams by
  *   (within-nominal, priority, weighted share, creation) and is updated after each admission;</li>
