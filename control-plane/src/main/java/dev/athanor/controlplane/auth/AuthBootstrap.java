@@ -4,7 +4,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.athanor.controlplane.config.AthanorConfig;
 import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
@@ -27,16 +27,13 @@ public class AuthBootstrap {
     @Inject
     AuditLog audit;
 
-    @ConfigProperty(name = "athanor.auth.bootstrap-token")
-    Optional<String> token;
-
-    @ConfigProperty(name = "athanor.auth.bootstrap-subject", defaultValue = "admin")
-    String subject;
-
-    @ConfigProperty(name = "athanor.auth.bootstrap-team")
-    Optional<String> team;
+    @Inject
+    AthanorConfig config;
 
     void onStart(@Observes StartupEvent e) {
+        Optional<String> token = config.auth().bootstrapToken();
+        Optional<String> team = config.auth().bootstrapTeam();
+        String subject = config.auth().bootstrapSubject();
         team.map(String::trim).filter(t -> !t.isEmpty()).ifPresent(t -> {
             if (store.ensureTeam(t)) {
                 audit.record(Access.SYSTEM, "team.create", "team/" + t, Map.of("reason", "bootstrap"));

@@ -2,7 +2,7 @@ package dev.athanor.controlplane.auth;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.athanor.controlplane.config.AthanorConfig;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -27,11 +27,14 @@ public class Authenticator {
     @Inject
     IdentityStore store;
 
-    @ConfigProperty(name = "athanor.auth.cache-ttl", defaultValue = "10s")
-    Duration ttl;
+    private final Duration ttl;
+    private final int maxSize;
 
-    @ConfigProperty(name = "athanor.auth.cache-size", defaultValue = "10000")
-    int maxSize;
+    @Inject
+    public Authenticator(AthanorConfig config) {
+        this.ttl = config.auth().cacheTtl();
+        this.maxSize = config.auth().cacheSize();
+    }
 
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
 

@@ -31,6 +31,8 @@ public interface AthanorConfig {
 
     Retention retention();
 
+    Auth auth();
+
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
@@ -146,5 +148,28 @@ public interface AthanorConfig {
         int days();
 
         Duration interval();
+    }
+
+    /** Authentication (docs/operations.md, Authentication). */
+    interface Auth {
+        /**
+         * A plain secret stored (hashed) at startup as a non-expiring cluster-admin token of
+         * {@link #bootstrapSubject()}, unless a token with its hash exists. Set it from a Secret
+         * (ATHANOR_AUTH_BOOTSTRAP_TOKEN); never logged.
+         */
+        Optional<String> bootstrapToken();
+
+        @WithDefault("admin")
+        String bootstrapSubject();
+
+        /** A team created at startup when missing (the embedded stack uses {@code default}). */
+        Optional<String> bootstrapTeam();
+
+        /** How long a successful token lookup is reused: the bound on revocation latency across replicas. */
+        @WithDefault("10s")
+        Duration cacheTtl();
+
+        @WithDefault("10000")
+        int cacheSize();
     }
 }

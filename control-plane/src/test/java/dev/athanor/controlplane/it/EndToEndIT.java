@@ -50,6 +50,8 @@ class EndToEndIT {
 
     @BeforeAll
     static void dataset() throws Exception {
+        TestAuth.asAdmin();
+        TestAuth.team("e2e");
         Path root = Files.createTempDirectory("athanor-e2e");
         data = DemoDataset.generate(root.resolve("data"), 24, 11);
         out = root.resolve("out");

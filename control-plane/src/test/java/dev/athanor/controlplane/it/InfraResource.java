@@ -31,6 +31,7 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
         c.put("athanor.dispatch.interval", "100ms");
         c.put("athanor.stop.grace", "5s");
         c.put("athanor.lost-worker.heartbeat-timeout", "20s");
+        c.put("athanor.auth.bootstrap-token", TestAuth.ADMIN);
         return c;
     }
 

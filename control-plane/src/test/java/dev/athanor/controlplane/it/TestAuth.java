@@ -1,0 +1,49 @@
+package dev.athanor.controlplane.it;
+
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * Authentication in integration tests: the control plane under test stores {@link #ADMIN} as its bootstrap
+ * cluster-admin token ({@link InfraResource}); teams are rows in the real PostgreSQL, created here.
+ */
+public final class TestAuth {
+    /** The bootstrap cluster-admin token of the test profile (athanor.auth.bootstrap-token). */
+    public static final String ADMIN = "ath_it-bootstrap-cluster-admin-token-0123456789abcdef";
+
+    private TestAuth() {
+    }
+
+    /** Every request of the test class sends the cluster-admin token unless it sets its own header. */
+    public static void asAdmin() {
+        RestAssured.requestSpecification = new RequestSpecBuilder()
+                .addHeader("Authorization", "Bearer " + ADMIN).build();
+    }
+
+    /** Requests send no default Authorization header. */
+    public static void anonymous() {
+        RestAssured.requestSpecification = null;
+    }
+
+    public static String bearer(String token) {
+        return "Bearer " + token;
+    }
+
+    /** Creates team {@code name} (if missing) and returns its name. */
+    public static String team(String name) {
+        try (Connection c = DriverManager.getConnection(TestInfra.jdbcUrl(), "postgres", "");
+             PreparedStatement ps = c.prepareStatement(
+                     "insert into team (name, created_at) values (?, now()) on conflict (name) do nothing")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+            return name;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create team " + name, e);
+        }
+    }
+}
