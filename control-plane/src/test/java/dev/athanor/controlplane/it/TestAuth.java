@@ -1,12 +1,14 @@
 package dev.athanor.controlplane.it;
 
 import io.restassured.RestAssured;
-import io.restassured.builder.RequestSpecBuilder;
+import io.restassured.filter.Filter;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Authentication in integration tests: the control plane under test stores {@link #ADMIN} as its bootstrap
@@ -19,15 +21,26 @@ public final class TestAuth {
     private TestAuth() {
     }
 
+    /** Adds the cluster-admin token to requests that carry no Authorization header of their own. */
+    static final Filter ADMIN_FILTER = (req, res, ctx) -> {
+        if (!req.getHeaders().hasHeaderWithName("Authorization")) {
+            req.header("Authorization", "Bearer " + ADMIN);
+        }
+        return ctx.next(req, res);
+    };
+
     /** Every request of the test class sends the cluster-admin token unless it sets its own header. */
-    public static void asAdmin() {
-        RestAssured.requestSpecification = new RequestSpecBuilder()
-                .addHeader("Authorization", "Bearer " + ADMIN).build();
+    public static synchronized void asAdmin() {
+        if (!RestAssured.filters().contains(ADMIN_FILTER)) {
+            RestAssured.filters(ADMIN_FILTER);
+        }
     }
 
     /** Requests send no default Authorization header. */
-    public static void anonymous() {
-        RestAssured.requestSpecification = null;
+    public static synchronized void anonymous() {
+        List<Filter> others = new ArrayList<>(RestAssured.filters());
+        others.remove(ADMIN_FILTER);
+        RestAssured.replaceFiltersWith(others);
     }
 
     public static String bearer(String token) {
