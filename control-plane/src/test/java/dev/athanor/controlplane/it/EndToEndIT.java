@@ -165,7 +165,7 @@ class EndToEndIT {
         String id = submit(slowLabeling("label-cancel", 1));
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").build();
+                .header("Accept", "text/event-stream").header("Authorization", TestAuth.bearer(TestAuth.ADMIN)).build();
         HttpResponse<java.io.InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(resp.statusCode()).isEqualTo(200);
         List<String> events = new ArrayList<>();
