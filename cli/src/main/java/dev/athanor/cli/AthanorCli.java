@@ -4,6 +4,9 @@ import dev.athanor.cli.command.CancelCommand;
 import dev.athanor.cli.command.GetCommand;
 import dev.athanor.cli.command.ListCommand;
 import dev.athanor.cli.command.LogsCommand;
+import dev.athanor.cli.command.MemberCommand;
+import dev.athanor.cli.command.TokenCommand;
+import dev.athanor.cli.command.WhoamiCommand;
 import dev.athanor.cli.command.MetricsCommand;
 import dev.athanor.cli.command.QueueCommand;
 import dev.athanor.cli.command.SubmitCommand;
@@ -21,6 +24,8 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -32,9 +37,12 @@ import java.util.concurrent.Callable;
         description = {"Submit and follow GPU jobs on an Athanor control plane.", ""},
         subcommands = {SubmitCommand.class, ListCommand.class, GetCommand.class, WatchCommand.class, LogsCommand.class,
                 CancelCommand.class, TimelineCommand.class, MetricsCommand.class, QueueCommand.class,
-                CommandLine.HelpCommand.class},
+                WhoamiCommand.class, TokenCommand.class, MemberCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Environment: ATHANOR_SERVER (default http://localhost:8080), ATHANOR_TOKEN.",
-                "Exit codes: 0 ok, 1 operation or job failed, 2 usage or invalid input, 3 server unreachable, 4 not found."},
+                "Token: --token, else $ATHANOR_TOKEN, else the file $ATHANOR_HOME/admin-token (default",
+                "~/.athanor/admin-token, written by './athanor up' on its first start).",
+                "Exit codes: 0 ok, 1 operation or job failed (also 401 not authenticated, 403 forbidden),",
+                "2 usage or invalid input, 3 server unreachable, 4 not found."},
         sortOptions = false)
 public final class AthanorCli implements Callable<Integer> {
     public static final String DEFAULT_SERVER = "http://localhost:8080";
@@ -119,6 +127,7 @@ public final class AthanorCli implements Callable<Integer> {
         return e == null || e.isBlank() ? DEFAULT_SERVER : e;
     }
 
+    /** The token: {@code --token}, else ATHANOR_TOKEN, else the admin-token file of the embedded stack, else none. */
     public String token(GlobalOptions sub) {
         if (sub != null && sub.token != null) {
             return sub.token;
@@ -126,7 +135,30 @@ public final class AthanorCli implements Callable<Integer> {
         if (global.token != null) {
             return global.token;
         }
-        return env.get("ATHANOR_TOKEN");
+        String e = env.get("ATHANOR_TOKEN");
+        if (e != null && !e.isBlank()) {
+            return e.trim();
+        }
+        Path file = tokenFile();
+        if (file != null && Files.isRegularFile(file)) {
+            try {
+                String t = Files.readString(file, StandardCharsets.UTF_8).trim();
+                return t.isEmpty() ? null : t;
+            } catch (IOException ignored) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** {@code $ATHANOR_HOME/admin-token}, else {@code $HOME/.athanor/admin-token}; null without either variable. */
+    public Path tokenFile() {
+        String home = env.get("ATHANOR_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home.trim(), "admin-token");
+        }
+        String user = env.get("HOME");
+        return user == null || user.isBlank() ? null : Path.of(user, ".athanor", "admin-token");
     }
 
     public boolean tty() {

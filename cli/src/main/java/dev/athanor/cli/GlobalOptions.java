@@ -9,6 +9,7 @@ public final class GlobalOptions {
     public String server;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "API token sent as 'Authorization: Bearer' (default: $ATHANOR_TOKEN; prefer the variable).")
+            description = "API token sent as 'Authorization: Bearer' (default: $ATHANOR_TOKEN, else ~/.athanor/admin-token; "
+                    + "prefer the variable: options show in ps).")
     public String token;
 }

@@ -254,7 +254,7 @@ final class DemoRunner {
     static ObjectNode submission(String name, String kind, ObjectNode spec) {
         ObjectNode n = Api.JSON.createObjectNode();
         n.put("name", name);
-        n.put("team", "demo");
+        n.put("team", "default");
         n.put("kind", kind);
         n.put("priority", "NORMAL");
         n.putObject("labels").put("demo", "true");
@@ -524,7 +524,7 @@ final class DemoRunner {
             }
         }
         out.println();
-        out.println("See them with: ./athanor list   |   ./athanor get <ID>   |   " + apiUrl + "/api/v1/jobs?team=demo");
+        out.println("See them with: ./athanor list   |   ./athanor get <ID>   |   " + apiUrl + "/api/v1/jobs?team=default");
         out.println(allOk ? "Demo OK: all four jobs SUCCEEDED." : "Demo FAILED: not every job SUCCEEDED.");
         return allOk ? 0 : EmbeddedMain.EXIT_FAILED;
     }

@@ -27,6 +27,7 @@ public final class Stack implements AutoCloseable {
     private volatile PostgresService postgres;
     private volatile KafkaService kafka;
     private volatile ControlPlaneProcess controlPlane;
+    private volatile AdminToken adminToken;
     private volatile boolean closed;
 
     private Stack(Options options, PrintStream out) {
@@ -91,6 +92,7 @@ public final class Stack implements AutoCloseable {
         out.printf("  kafka      %-28s data %s%s (%.1f s)%n", kafka.bootstrapServers(), home.resolve("kafka"),
                 kafka.formattedNow() ? " (formatted now)" : "", secs(t1));
 
+        adminToken = AdminToken.ensure(home);
         long t2 = System.nanoTime();
         Path log = logs(home).resolve("control-plane.log");
         controlPlane = ControlPlaneProcess.start(options.controlPlaneJar(), controlPlaneEnv(),
@@ -100,6 +102,7 @@ public final class Stack implements AutoCloseable {
         out.printf("  control    starting (pid %d), log %s%n", controlPlane.process().pid(), log);
         awaitReadyUnlocked();
         out.printf("  control    ready on %s (%.1f s)%n", apiUrl(), secs(t2));
+        announceAdminToken(state);
         new StateFile(home.resolve("run.properties"))
                 .put("pid", ProcessHandle.current().pid())
                 .put("control.pid", controlPlane.process().pid())
@@ -107,6 +110,30 @@ public final class Stack implements AutoCloseable {
                 .put("jdbc.url", postgres.jdbcUrl())
                 .put("kafka.bootstrap", kafka.bootstrapServers())
                 .save();
+    }
+
+    /**
+     * Prints the admin token once, on the first start that got the control plane ready; later starts only say where
+     * it is kept.
+     */
+    private void announceAdminToken(StateFile state) throws IOException {
+        if ("true".equals(state.get("admin-token.announced"))) {
+            return;
+        }
+        out.println();
+        out.println("  Admin token (cluster admin, team 'default' created). It is shown only this once; it is also");
+        out.println("  saved, readable only by you, in " + adminToken.file() + " (the CLI reads it from there):");
+        out.println();
+        out.println("    " + adminToken.secret());
+        out.println();
+        out.println("  Use it elsewhere with: export ATHANOR_TOKEN=<token>; make narrower tokens with 'athanor token create'.");
+        out.println();
+        state.put("admin-token.announced", "true").save();
+    }
+
+    /** The admin token file of this stack's home. */
+    public Path adminTokenFile() {
+        return options.home().resolve(AdminToken.FILE);
     }
 
     /**
@@ -184,6 +211,11 @@ public final class Stack implements AutoCloseable {
         env.put("ATHANOR_LOCAL_WORKER_JAR", options.workerJar().toAbsolutePath().toString());
         env.put("ATHANOR_LOCAL_WORK_DIR", home.resolve("work").toString());
         env.put("ATHANOR_LOCAL_CPU_SLOTS", String.valueOf(options.cpuSlots()));
+        // The bootstrap secret travels in the environment, never on the command line (ps shows arguments).
+        if (adminToken != null) {
+            env.put("ATHANOR_AUTH_BOOTSTRAP_TOKEN", adminToken.secret());
+        }
+        env.put("ATHANOR_AUTH_BOOTSTRAP_TEAM", "default");
         env.putAll(options.extraEnv());
         return env;
     }

@@ -170,7 +170,7 @@ final class SubmitBench implements Callable<Integer> {
 
     static String body(String name) {
         ObjectNode n = DemoRunner.submission(name, "AUGMENTATION", spec());
-        n.put("team", "bench");
+        n.put("team", "default");
         n.putObject("labels").put("bench", "submit");
         return n.toString();
     }

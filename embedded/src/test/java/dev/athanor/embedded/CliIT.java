@@ -51,7 +51,7 @@ class CliIT {
             Path bad = home.resolve("bad.yaml");
             Files.writeString(bad, """
                     name: aug-cli
-                    team: cli
+                    team: default
                     kind: AUGMENTATION
                     spec:
                       inputDir: /in
@@ -61,13 +61,13 @@ class CliIT {
             Run invalid = cli(java, cli, server, "submit", bad.toString());
             assertThat(invalid.exit()).as(invalid.out()).isEqualTo(2);
             assertThat(invalid.out()).contains("spec.strenght").contains("strength");
-            assertThat(new Api(server, null).get("/api/v1/jobs?team=cli").body().path("items").size())
+            assertThat(new Api(server, Api.tokenFor(home)).get("/api/v1/jobs?team=default").body().path("items").size())
                     .as("an invalid file submits nothing").isZero();
 
             Path good = home.resolve("job.yaml");
             Files.writeString(good, """
                     name: aug-cli
-                    team: cli
+                    team: default
                     kind: AUGMENTATION
                     resources: {gpusPerWorker: 0, workers: 1}
                     spec:
@@ -85,7 +85,7 @@ class CliIT {
             assertThat(watch.exit()).as(watch.out()).isZero();
             assertThat(watch.out()).contains("SUCCEEDED");
 
-            Run list = cli(java, cli, server, "list", "--team", "cli");
+            Run list = cli(java, cli, server, "list", "--team", "default");
             assertThat(list.exit()).as(list.out()).isZero();
             assertThat(list.out()).contains("aug-cli").contains("SUCCEEDED");
 
@@ -102,6 +102,32 @@ class CliIT {
 
             Run missing = cli(java, cli, server, "get", UUID.randomUUID().toString());
             assertThat(missing.exit()).as(missing.out()).isEqualTo(4);
+
+            // identity: the CLI found the admin token in HOME/admin-token (ATHANOR_HOME) all along
+            Run me = cli(java, cli, server, "whoami");
+            assertThat(me.exit()).as(me.out()).isZero();
+            assertThat(me.out()).contains("admin").contains("cluster admin");
+            Run member = cli(java, cli, server, "member", "set", "default", "vera", "VIEWER");
+            assertThat(member.exit()).as(member.out()).isZero();
+            assertThat(member.out()).contains("vera is VIEWER in team default");
+            Path created = Files.createTempFile(home, "token", ".out");
+            ProcessBuilder tpb = new ProcessBuilder(java, "-jar", cli.toString(), "--server", server, "token", "create",
+                    "vera-laptop", "--subject", "vera").redirectOutput(created.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
+            tpb.environment().remove("ATHANOR_TOKEN");
+            tpb.environment().put("ATHANOR_HOME", home.toString());
+            Process tp = tpb.start();
+            assertThat(tp.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String vera = Files.readString(created).trim();
+            assertThat(vera).as("stdout holds only the secret").startsWith("ath_").doesNotContain("\n");
+            Run viewerGet = cli(java, cli, server, "--token", vera, "get", id);
+            assertThat(viewerGet.exit()).as(viewerGet.out()).isZero();
+            Run viewerSubmit = cli(java, cli, server, "--token", vera, "submit", good.toString());
+            assertThat(viewerSubmit.exit()).as(viewerSubmit.out()).isEqualTo(1);
+            assertThat(viewerSubmit.out()).contains("you cannot submit for team default").contains("forbidden");
+            Run bogus = cli(java, cli, server, "--token", "ath_not-a-real-token-0000000000", "list");
+            assertThat(bogus.exit()).as(bogus.out()).isEqualTo(1);
+            assertThat(bogus.out()).contains("invalid token").contains("not authenticated");
         }
     }
 
@@ -109,7 +135,10 @@ class CliIT {
         List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString(), "--server", server));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(home, "cli", ".out");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().remove("ATHANOR_TOKEN");
+        pb.environment().put("ATHANOR_HOME", home.toString());
+        Process p = pb.start();
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("cli " + List.of(args) + " finished").isTrue();
         return new Run(p.exitValue(), Files.readString(out));
     }

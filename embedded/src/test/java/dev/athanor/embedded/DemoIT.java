@@ -56,6 +56,13 @@ class DemoIT {
         assertThat(finished).as("demo finished in time:\n" + text).isTrue();
         assertThat(p.exitValue()).as("demo exit code; output:\n" + text).isZero();
         assertThat(text).contains("Demo OK").contains("VLM TEST DOUBLE");
+        // the first start printed the admin token once and saved it for the CLI, readable only by its owner
+        Path tokenFile = home.resolve("admin-token");
+        String token = Files.readString(tokenFile).trim();
+        assertThat(token).startsWith("ath_").hasSizeGreaterThan(40);
+        assertThat(text).contains("Admin token").containsOnlyOnce(token);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)))
+                .isEqualTo("rw-------");
 
         // restart the stack on the same home and read the jobs back over the API
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -63,7 +70,8 @@ class DemoIT {
                 Duration.ofSeconds(180));
         try (Stack stack = Stack.start(o, new PrintStream(console, true, StandardCharsets.UTF_8))) {
             Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
-            Api.Response r = api.get("/api/v1/jobs?team=demo&limit=50");
+            assertThat(new Api(stack.apiUrl(), null).get("/api/v1/jobs").status()).isEqualTo(401);
+            Api.Response r = api.get("/api/v1/jobs?team=default&limit=50");
             assertThat(r.status()).as(r.raw()).isEqualTo(200);
             List<String> kinds = new ArrayList<>();
             for (JsonNode job : r.body().path("items")) {
@@ -71,6 +79,8 @@ class DemoIT {
                 kinds.add(job.path("kind").asText());
             }
             assertThat(kinds).containsExactlyInAnyOrder("AUGMENTATION", "LABELING", "FINE_TUNE", "EVALUATION");
+            assertThat(console.toString(StandardCharsets.UTF_8)).as("a later start does not print the token again")
+                    .doesNotContain(token).doesNotContain("Admin token");
         }
     }
 }

@@ -43,7 +43,7 @@ class DemoRunnerTest {
         Dataset ds = new Dataset(dir, dir.resolve("images"), 48, dir.resolve("labels.jsonl"));
         ObjectNode lab = DemoRunner.submission("demo-label-1", "LABELING",
                 DemoRunner.labelingSpec(ds, dir, "http://127.0.0.1:1234/v1"));
-        assertThat(lab.path("team").asText()).isEqualTo("demo");
+        assertThat(lab.path("team").asText()).isEqualTo("default");
         assertThat(lab.path("name").asText()).matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
         assertThat(lab.path("resources").path("gpusPerWorker").asInt()).isZero();
         JsonNode spec = lab.path("spec");

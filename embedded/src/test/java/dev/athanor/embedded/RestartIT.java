@@ -65,7 +65,7 @@ class RestartIT {
         Stack.Options o = new Stack.Options(home, Ports.free(), 2, "127.0.0.1", cp, worker, List.of(), Map.of(),
                 Duration.ofSeconds(180));
         try (Stack stack = Stack.start(o, new PrintStream(console, true, StandardCharsets.UTF_8))) {
-            Api api = new Api(stack.apiUrl(), null);
+            Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 try (var s = new java.net.Socket("127.0.0.1", vlmPort)) {
                     return true;
@@ -126,7 +126,7 @@ class RestartIT {
 
     private static String submit(Api api, String name, Path data, int vlmPort, int maxAttempts) throws Exception {
         String body = """
-                {"name": "%s", "team": "restart", "kind": "LABELING", "maxAttempts": %d, "retryBackoffSeconds": 0,
+                {"name": "%s", "team": "default", "kind": "LABELING", "maxAttempts": %d, "retryBackoffSeconds": 0,
                  "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",
                           "model": "athanor-demo-vlm", "concurrency": 1}}
                 """.formatted(name, maxAttempts, data.resolve("images"), data.resolve(name + ".jsonl"), vlmPort);

@@ -15,7 +15,6 @@ import dev.athanor.cli.http.ApiException;
 import dev.athanor.common.json.Json;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -40,8 +39,10 @@ public abstract class BaseCommand implements Callable<Integer> {
     @Mixin
     protected GlobalOptions options;
 
-    @ParentCommand
-    protected AthanorCli root;
+    /** The top-level command (also for nested subcommands such as {@code token create}). */
+    protected AthanorCli root() {
+        return (AthanorCli) spec.root().userObject();
+    }
 
     @Spec
     protected CommandSpec spec;
@@ -50,7 +51,7 @@ public abstract class BaseCommand implements Callable<Integer> {
 
     protected ApiClient client() {
         if (client == null) {
-            client = new ApiClient(root.server(options), root.token(options), AthanorCli.version());
+            client = new ApiClient(root().server(options), root().token(options), AthanorCli.version());
         }
         return client;
     }

@@ -40,7 +40,7 @@ public final class WatchCommand extends BaseCommand {
     public Integer call() {
         String jobId = resolveJobId(id);
         JsonNode job = getJob(jobId);
-        WatchView view = new WatchView(out(), root.tty(), columns());
+        WatchView view = new WatchView(out(), root().tty(), columns());
         view.start(job);
         if (!TERMINAL.contains(text(job.get("state"))) && !poll) {
             stream(jobId, view);
@@ -121,7 +121,7 @@ public final class WatchCommand extends BaseCommand {
 
     private int columns() {
         try {
-            return Integer.parseInt(root.env().getOrDefault("COLUMNS", "100").trim());
+            return Integer.parseInt(root().env().getOrDefault("COLUMNS", "100").trim());
         } catch (NumberFormatException e) {
             return 100;
         }

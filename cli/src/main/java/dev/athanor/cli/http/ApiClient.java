@@ -98,6 +98,15 @@ public final class ApiClient {
         return send(b.build());
     }
 
+    public Response put(String path, JsonNode body) {
+        return send(request(path, Map.of()).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8)).build());
+    }
+
+    public Response delete(String path) {
+        return send(request(path, Map.of()).DELETE().build());
+    }
+
     /**
      * Opens a Server-Sent Events stream; the returned lines arrive as the server sends them. Close the stream to
      * disconnect.

@@ -37,9 +37,10 @@ public class ApiException extends CliException {
     private static List<String> linesFor(int status, Problem problem) {
         List<String> lines = new ArrayList<>(problem.render());
         if (status == 401) {
-            lines.add("hint: pass a valid token with --token or the ATHANOR_TOKEN environment variable");
+            lines.add("hint: not authenticated: pass a valid, unexpired, unrevoked token with the ATHANOR_TOKEN "
+                    + "environment variable or --token (the embedded stack writes one to ~/.athanor/admin-token)");
         } else if (status == 403) {
-            lines.add("hint: your token is not allowed to do this (check the team and role it belongs to)");
+            lines.add("hint: forbidden: your token's subject lacks the role this needs (see: athanor whoami)");
         }
         return lines;
     }

@@ -37,7 +37,8 @@ class ProblemTest {
     void unauthorizedAddsATokenHint() {
         ApiException e = ApiClient.error(401, "application/problem+json", "{\"title\":\"Unauthorized\",\"status\":401}");
         assertThat(e.lines()).containsExactly("error: Unauthorized",
-                "hint: pass a valid token with --token or the ATHANOR_TOKEN environment variable");
+                "hint: not authenticated: pass a valid, unexpired, unrevoked token with the ATHANOR_TOKEN "
+                        + "environment variable or --token (the embedded stack writes one to ~/.athanor/admin-token)");
     }
 
     @Test

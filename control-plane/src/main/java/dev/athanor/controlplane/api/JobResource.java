@@ -6,6 +6,12 @@ import dev.athanor.common.job.JobState;
 import dev.athanor.common.json.Json;
 import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.spec.FieldError;
+import dev.athanor.controlplane.auth.Access;
+import dev.athanor.controlplane.auth.AuditLog;
+import dev.athanor.controlplane.auth.AuthProblem;
+import dev.athanor.controlplane.auth.Authenticator;
+import dev.athanor.controlplane.auth.Caller;
+import dev.athanor.controlplane.auth.Role;
 import dev.athanor.controlplane.lifecycle.Dispatcher;
 import dev.athanor.controlplane.live.LiveBus;
 import dev.athanor.controlplane.store.Cursor;
@@ -28,6 +34,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -47,8 +54,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-/** The jobs API, {@code /api/v1/jobs}. See docs/api.md. */
+/**
+ * The jobs API, {@code /api/v1/jobs}. See docs/api.md. Every endpoint is authorized by the job's team: another
+ * team's job answers exactly like a missing one (404); submitting and cancelling need MEMBER, reading VIEWER.
+ */
 @Path("/api/v1/jobs")
+@org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement(name = "bearer")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
 
@@ -65,6 +76,12 @@ public class JobResource {
     Dispatcher dispatcher;
     @Inject
     LiveBus bus;
+    @Inject
+    Access access;
+    @Inject
+    AuditLog audit;
+    @Inject
+    Authenticator authenticator;
 
     public record JobList(List<JobView> items, String nextCursor) {
     }
@@ -87,7 +104,9 @@ public class JobResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a job", description = "201 with Location for a new job; 200 with the existing job "
-            + "when the team already submitted this idempotencyKey.")
+            + "when the team already submitted this idempotencyKey. Needs the MEMBER role in the job's team (403 "
+            + "otherwise, worded the same whether or not the team exists); 400 when a cluster admin names a team "
+            + "that does not exist.")
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = {
             @ExampleObject(name = "AUGMENTATION", value = Examples.AUGMENTATION),
             @ExampleObject(name = "LABELING", value = Examples.LABELING),
@@ -95,6 +114,16 @@ public class JobResource {
             @ExampleObject(name = "EVALUATION", value = Examples.EVALUATION)}))
     public Response submit(String body, @Context UriInfo uri) {
         Validation.Valid v = validation.parse(body);
+        String team = v.submission().team();
+        Caller caller = access.caller();
+        if (!caller.can(team, Role.MEMBER)) {
+            throw AuthProblem.forbidden("you cannot submit for team " + team);
+        }
+        if (!authenticator.teamExists(team)) {
+            // Only cluster admins get here: members' teams exist (memberships reference them).
+            throw new BadRequestProblem("Unknown team", "team " + team + " does not exist; create it first "
+                    + "(POST /api/v1/teams)", List.of(new FieldError("team", "no team named '" + team + "'")));
+        }
         String key = v.submission().idempotencyKey();
         if (key != null) {
             var existing = jobs.findByIdempotencyKey(v.submission().team(), key);
@@ -124,11 +153,12 @@ public class JobResource {
     @Path("{id}")
     @Operation(summary = "Get a job")
     public JobView get(@PathParam("id") UUID id) {
-        return jobs.get(id).orElseThrow(() -> notFound(id));
+        return visibleJob(id);
     }
 
     @GET
-    @Operation(summary = "List jobs, newest first", description = "Keyset pagination: pass nextCursor back as cursor.")
+    @Operation(summary = "List jobs, newest first", description = "Keyset pagination: pass nextCursor back as cursor. "
+            + "Only jobs of teams the caller may see; team= naming any other team gives an empty list.")
     public JobList list(@QueryParam("team") String team, @QueryParam("state") List<String> state,
                         @QueryParam("kind") String kind, @QueryParam("limit") Integer limit,
                         @QueryParam("cursor") String cursor) {
@@ -174,16 +204,41 @@ public class JobResource {
             throw new BadRequestProblem("Invalid query", errors.stream().map(FieldError::toString)
                     .collect(Collectors.joining("; ")), errors);
         }
-        JobStore.Page page = jobs.list(new JobStore.ListFilter(team == null || team.isBlank() ? null : team, states, k), c, lim);
+        String t = team == null || team.isBlank() ? null : team;
+        Caller caller = access.caller();
+        if (t != null && !caller.canView(t)) {
+            return new JobList(List.of(), null);
+        }
+        JobStore.Page page = jobs.list(new JobStore.ListFilter(t, states, k, t != null ? null : caller.visibleTeams()),
+                c, lim);
         return new JobList(page.items(), page.nextCursor());
     }
 
     @POST
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a job", description = "202; a running job is stopped (SIGTERM, then SIGKILL after the "
-            + "grace period) and becomes CANCELLED when its workers have exited. 409 for a finished job.")
+            + "grace period) and becomes CANCELLED when its workers have exited. 409 for a finished job. Needs MEMBER "
+            + "in the job's team; a cluster admin cancelling another team's job is a forced cancel (audited).")
     public Response cancel(@PathParam("id") UUID id) {
-        JobStore.CancelResult r = jobs.cancel(id, "user").orElseThrow(() -> notFound(id));
+        JobView job = visibleJob(id);
+        Caller caller = access.caller();
+        if (!caller.can(job.team(), Role.MEMBER)) {
+            throw AuthProblem.forbidden("cancelling needs the MEMBER role in team " + job.team());
+        }
+        Role own = caller.teams().get(job.team());
+        boolean forced = own == null || !own.atLeast(Role.MEMBER);
+        JobStore.CancelResult r;
+        if (forced) {
+            // the audit entry commits with the cancel, or neither does
+            r = QuarkusTransaction.joiningExisting().call(() -> {
+                JobStore.CancelResult res = jobs.cancel(id, caller.subject()).orElseThrow(() -> notFound(id));
+                audit.record(caller, "job.cancel.forced", "job/" + id, Map.of("team", job.team(), "name", job.name(),
+                        "stateBefore", job.state()));
+                return res;
+            });
+        } else {
+            r = jobs.cancel(id, caller.subject()).orElseThrow(() -> notFound(id));
+        }
         if (r.stopWorkers()) {
             dispatcher.stop(new AttemptKey(id, r.job().attempt()));
         }
@@ -289,7 +344,7 @@ public class JobResource {
     @Operation(summary = "Live events of a job (Server-Sent Events): state, progress, metrics, log, artifact")
     @Blocking
     public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {
-        JobView first = jobs.get(id).orElseThrow(() -> notFound(id));
+        JobView first = visibleJob(id);
         return Multi.createFrom().emitter(em -> {
             AutoCloseable sub = bus.subscribe(id, m -> {
                 em.emit(event(sse, m.event(), m.data()));
@@ -331,9 +386,16 @@ public class JobResource {
     }
 
     private void requireJob(UUID id) {
-        if (jobs.get(id).isEmpty()) {
+        visibleJob(id);
+    }
+
+    /** The job if the caller may see its team; otherwise 404 exactly like a job that does not exist. */
+    private JobView visibleJob(UUID id) {
+        JobView j = jobs.get(id).orElseThrow(() -> notFound(id));
+        if (!access.caller().canView(j.team())) {
             throw notFound(id);
         }
+        return j;
     }
 
     private static NotFoundException notFound(UUID id) {

@@ -36,6 +36,8 @@ public interface AthanorConfig {
     /** Test-only switches; every one is off by default and must never be set in production. */
     TestOnly test();
 
+    Auth auth();
+
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
@@ -221,5 +223,28 @@ public interface AthanorConfig {
         /** How often the leader publishes queue positions, reasons and estimated starts to the database. */
         @WithDefault("1s")
         Duration publishInterval();
+    }
+
+    /** Authentication (docs/operations.md, Authentication). */
+    interface Auth {
+        /**
+         * A plain secret stored (hashed) at startup as a non-expiring cluster-admin token of
+         * {@link #bootstrapSubject()}, unless a token with its hash exists. Set it from a Secret
+         * (ATHANOR_AUTH_BOOTSTRAP_TOKEN); never logged.
+         */
+        Optional<String> bootstrapToken();
+
+        @WithDefault("admin")
+        String bootstrapSubject();
+
+        /** A team created at startup when missing (the embedded stack uses {@code default}). */
+        Optional<String> bootstrapTeam();
+
+        /** How long a successful token lookup is reused: the bound on revocation latency across replicas. */
+        @WithDefault("10s")
+        Duration cacheTtl();
+
+        @WithDefault("10000")
+        int cacheSize();
     }
 }

@@ -70,7 +70,14 @@ public class JobStore {
     public record Page(List<JobView> items, String nextCursor) {
     }
 
-    public record ListFilter(String team, Collection<String> states, String kind) {
+    /**
+     * {@code team}: one team or null; {@code teams}: the teams the caller may see, null for all (cluster admins);
+     * an empty set matches nothing.
+     */
+    public record ListFilter(String team, Collection<String> states, String kind, Collection<String> teams) {
+        public ListFilter(String team, Collection<String> states, String kind) {
+            this(team, states, kind, null);
+        }
     }
 
     public static Instant now() {
@@ -132,7 +139,13 @@ public class JobStore {
 
     @Transactional
     public Page list(ListFilter f, Cursor after, int limit) {
+        if (f.teams() != null && f.teams().isEmpty()) {
+            return new Page(List.of(), null);
+        }
         StringBuilder sql = new StringBuilder("select * from job where true");
+        if (f.teams() != null) {
+            sql.append(" and team in (:teams)");
+        }
         if (f.team() != null) {
             sql.append(" and team = :team");
         }
@@ -147,6 +160,9 @@ public class JobStore {
         }
         sql.append(" order by created_at desc, id desc limit :lim");
         Query q = em.createNativeQuery(sql.toString(), JobEntity.class);
+        if (f.teams() != null) {
+            q.setParameter("teams", f.teams());
+        }
         if (f.team() != null) {
             q.setParameter("team", f.team());
         }

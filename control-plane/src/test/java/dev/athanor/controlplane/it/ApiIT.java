@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,9 +33,19 @@ class ApiIT {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** A new team that exists (submitting needs an existing team). */
+    static String newTeam(String prefix) {
+        return TestAuth.team(unique(prefix));
+    }
+
+    @BeforeAll
+    static void authenticate() {
+        TestAuth.asAdmin();
+    }
+
     @Test
     void submitReturns201WithLocationAndTypedSpecWithDefaults() {
-        String team = unique("t");
+        String team = newTeam("t");
         Response r = given().contentType(ContentType.JSON).body(Jobs.simple("aug-1", team))
                 .post("/api/v1/jobs");
         r.then().statusCode(201).header("Location", containsString("/api/v1/jobs/"))
@@ -53,20 +64,20 @@ class ApiIT {
 
     @Test
     void sameIdempotencyKeyForSameTeamReturnsExistingJob() {
-        String team = unique("t");
+        String team = newTeam("t");
         String id = given().contentType(ContentType.JSON).body(Jobs.withKey("a", team, "k-1"))
                 .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
         given().contentType(ContentType.JSON).body(Jobs.withKey("a", team, "k-1"))
                 .post("/api/v1/jobs").then().statusCode(200).body("id", equalTo(id));
         // another team may use the same key
-        String other = given().contentType(ContentType.JSON).body(Jobs.withKey("a", unique("t"), "k-1"))
+        String other = given().contentType(ContentType.JSON).body(Jobs.withKey("a", newTeam("t"), "k-1"))
                 .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
         assertThat(other).isNotEqualTo(id);
     }
 
     @Test
     void concurrentSubmissionsWithOneKeyCreateOneJob() throws Exception {
-        String team = unique("t");
+        String team = newTeam("t");
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<Response>> fs = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -155,7 +166,7 @@ class ApiIT {
     void cancelPendingThenCancelAgainIs409() {
         // a job that needs more CPU slots than exist never starts: it stays PENDING until failed as unschedulable,
         // so use a plain job and cancel it straight away; either way a second cancel conflicts.
-        String id = given().contentType(ContentType.JSON).body(Jobs.simple("c", unique("t")))
+        String id = given().contentType(ContentType.JSON).body(Jobs.simple("c", newTeam("t")))
                 .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
         given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("id", equalTo(id));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() ->
@@ -166,7 +177,7 @@ class ApiIT {
 
     @Test
     void listIsNewestFirstWithKeysetPaginationAndFilters() {
-        String team = unique("list");
+        String team = newTeam("list");
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             ids.add(given().contentType(ContentType.JSON).body(Jobs.simple("j" + i, team)).post("/api/v1/jobs")

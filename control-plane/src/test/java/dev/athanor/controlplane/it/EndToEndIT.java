@@ -50,6 +50,8 @@ class EndToEndIT {
 
     @BeforeAll
     static void dataset() throws Exception {
+        TestAuth.asAdmin();
+        TestAuth.team("e2e");
         Path root = Files.createTempDirectory("athanor-e2e");
         data = DemoDataset.generate(root.resolve("data"), 24, 11);
         out = root.resolve("out");
@@ -163,7 +165,7 @@ class EndToEndIT {
         String id = submit(slowLabeling("label-cancel", 1));
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").build();
+                .header("Accept", "text/event-stream").header("Authorization", TestAuth.bearer(TestAuth.ADMIN)).build();
         HttpResponse<java.io.InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(resp.statusCode()).isEqualTo(200);
         List<String> events = new ArrayList<>();

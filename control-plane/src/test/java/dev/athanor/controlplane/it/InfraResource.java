@@ -31,6 +31,9 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
         c.put("athanor.dispatch.interval", "100ms");
         c.put("athanor.stop.grace", "5s");
         c.put("athanor.lost-worker.heartbeat-timeout", "20s");
+        c.put("athanor.auth.bootstrap-token", TestAuth.ADMIN);
+        // a random free port: other builds on the same machine may hold 8081
+        c.put("quarkus.http.test-port", "0");
         return c;
     }
 

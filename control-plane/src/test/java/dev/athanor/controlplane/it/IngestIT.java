@@ -68,6 +68,7 @@ class IngestIT {
 
     @BeforeAll
     static void producer() {
+        TestAuth.asAdmin();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

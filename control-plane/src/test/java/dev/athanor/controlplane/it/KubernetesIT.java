@@ -32,6 +32,12 @@ import static org.hamcrest.Matchers.hasItem;
 class KubernetesIT {
     static final String NS = "athanor-test";
 
+    @org.junit.jupiter.api.BeforeAll
+    static void authenticate() {
+        TestAuth.asAdmin();
+        TestAuth.team("vision");
+    }
+
     @Test
     void aJobBecomesAPodAndThePodsEndBecomesTheJobsState() {
         String id = given().contentType(ContentType.JSON)
