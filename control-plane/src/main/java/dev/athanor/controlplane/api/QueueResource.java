@@ -3,7 +3,6 @@ package dev.athanor.controlplane.api;
 import dev.athanor.common.spec.FieldError;
 import dev.athanor.controlplane.auth.Access;
 import dev.athanor.controlplane.auth.Caller;
-import dev.athanor.controlplane.auth.Role;
 import dev.athanor.controlplane.scheduling.QueueStore;
 import dev.athanor.controlplane.store.JobStore;
 import jakarta.inject.Inject;
@@ -86,8 +85,8 @@ public class QueueResource {
     @Path("jobs/{id}")
     @Operation(summary = "One pending job's positions, reason and estimated start")
     public QueueStore.Entry job(@PathParam("id") UUID id) {
-        var job = jobs.get(id).orElseThrow(() -> new NotFoundException("no job " + id));
-        access.requireTeam(job.team(), Role.VIEWER);
+        var job = jobs.get(id).filter(j -> access.caller().canView(j.team()))
+                .orElseThrow(() -> new NotFoundException("no job " + id)); // another team's job: exactly like a missing one
         return queue.entry(id).orElseThrow(() -> new NotFoundException("job " + id + " is not waiting in a GPU queue "
                 + "(state " + job.state() + "; CPU-only jobs and jobs in backoff have no queue position)"));
     }

@@ -41,6 +41,7 @@ class SchedulingIT {
 
     @BeforeAll
     static void dataset() throws Exception {
+        TestAuth.asAdmin();
         Path root = Files.createTempDirectory("athanor-sched");
         data = DemoDataset.generate(root.resolve("data"), 12, 5);
         out = root.resolve("out");
@@ -240,5 +241,36 @@ class SchedulingIT {
         given().delete("/api/v1/flavors/" + FLAVOR).then().statusCode(409);
         given().get("/api/v1/queues?limit=0").then().statusCode(400).contentType("application/problem+json");
         assertThat(quota("sched-admin")).containsEntry("nominal", 1); // the refused changes changed nothing
+    }
+
+    @Test
+    void aMemberSeesItsOwnTeamsQuotaAndQueueButNotOtherTeamsNorChangesQuotas() {
+        team("sched-viewer-team", "c-viewer", 1, null);
+        team("sched-hidden", "c-hidden", 1, null);
+        given().contentType(ContentType.JSON).body("{\"role\": \"VIEWER\"}")
+                .put("/api/v1/teams/sched-viewer-team/members/carol").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        String token = given().contentType(ContentType.JSON).body("{\"name\": \"it\", \"subject\": \"carol\"}")
+                .post("/api/v1/tokens").then().statusCode(201).extract().path("token");
+        String hidden = submit("hidden-job", "sched-hidden", "NORMAL");
+        String auth = TestAuth.bearer(token);
+
+        given().header("Authorization", auth).get("/api/v1/teams/sched-viewer-team/quotas").then().statusCode(200)
+                .body("flavors[0].nominal", org.hamcrest.Matchers.equalTo(1));
+        given().header("Authorization", auth).get("/api/v1/teams/sched-hidden/quotas").then().statusCode(404);
+        given().header("Authorization", auth).get("/api/v1/teams").then().statusCode(200)
+                .body("items.name", org.hamcrest.Matchers.contains("sched-viewer-team"));
+        given().header("Authorization", auth).get("/api/v1/queues?team=sched-hidden").then().statusCode(200)
+                .body("items", org.hamcrest.Matchers.empty());
+        given().header("Authorization", auth).get("/api/v1/queues/jobs/" + hidden).then().statusCode(404)
+                .body("detail", org.hamcrest.Matchers.equalTo("no job " + hidden));
+        given().header("Authorization", auth).contentType(ContentType.JSON).body("{\"nominal\": 4}")
+                .put("/api/v1/teams/sched-viewer-team/quotas/" + FLAVOR).then().statusCode(403);
+        given().header("Authorization", auth).contentType(ContentType.JSON).body("{\"name\": \"sched-sneaky\"}")
+                .post("/api/v1/teams").then().statusCode(403);
+        assertThat(quota("sched-viewer-team")).containsEntry("nominal", 1);
+        // Quota changes are audited with before and after.
+        given().get("/api/v1/audit?action=quota.update&target=team/sched-viewer-team/quota/" + FLAVOR).then().statusCode(200)
+                .body("items.size()", org.hamcrest.Matchers.greaterThan(0))
+                .body("items[0].details.after.nominal", org.hamcrest.Matchers.equalTo(1));
     }
 }
