@@ -172,6 +172,16 @@ public final class ClusterStack implements AutoCloseable {
         }
     }
 
+    /** Creates the teams (jobs can only be submitted for existing teams); teams that exist already are fine. */
+    public static void ensureTeams(Api api, Iterable<String> names) throws IOException, InterruptedException {
+        for (String name : names) {
+            Api.Response r = api.post("/api/v1/teams", Map.of("name", name));
+            if (r.status() != 201 && r.status() != 409) {
+                throw new IOException("cannot create team " + name + ": HTTP " + r.status() + " " + r.raw());
+            }
+        }
+    }
+
     public String token() {
         return token;
     }

@@ -156,6 +156,7 @@ class ControlPlaneClusterIT {
         s.put("dataset", "train/labels.jsonl");
         s.put("outputDir", "model");
         s.put("numTrainEpochs", epochs);
+        ClusterStack.ensureTeams(api, java.util.List.of("vision"));
         Api.Response res = api.post("/api/v1/jobs", n);
         assertThat(res.status()).as(res.raw()).isEqualTo(201);
         return res.body().path("id").asText();

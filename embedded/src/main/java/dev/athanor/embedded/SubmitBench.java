@@ -408,24 +408,7 @@ final class SubmitBench implements Callable<Integer> {
     }
 
     static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        long mem = 0;
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            mem = os.getTotalMemorySize();
-        }
-        m.put("memory_bytes", mem);
-        String cpu = "unknown";
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            cpu = lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        m.put("cpu_model", cpu);
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-        m.put("java", System.getProperty("java.version"));
-        return m;
+        return BenchMachine.describe();
     }
 
     static double round(double v, int digits) {
