@@ -19,6 +19,15 @@ public final class GpuCapacityView implements AutoCloseable {
     /** Bumped by every informer event: a snapshot computed at the same version is still exact. */
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private volatile Cached cached = new Cached(-1, null);
+    /**
+     * Pods the launcher is about to create (by name), counted as unbound until the pod informer sees them, so a
+     * capacity snapshot taken between the intent and the informer event does not offer their GPUs twice.
+     */
+    private final java.util.Map<String, Expected> expected = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long EXPECTED_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private record Expected(Pod pod, long since) {
+    }
 
     private record Cached(long version, ClusterCapacity capacity) {
     }
@@ -55,9 +64,33 @@ public final class GpuCapacityView implements AutoCloseable {
         if (c.version() == v) {
             return c.capacity();
         }
-        ClusterCapacity fresh = ClusterCapacity.of(nodes.getStore().list(), pods.getStore().list(), config);
+        java.util.List<Pod> all = pods.getStore().list();
+        if (!expected.isEmpty()) {
+            all = new java.util.ArrayList<>(all);
+            long now = System.nanoTime();
+            for (java.util.Iterator<java.util.Map.Entry<String, Expected>> it = expected.entrySet().iterator(); it.hasNext(); ) {
+                Expected e = it.next().getValue();
+                Pod p = e.pod();
+                if (pods.getStore().getByKey(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()) != null
+                        || now - e.since() > EXPECTED_TTL_NANOS) {
+                    it.remove(); // seen (the informer now counts it), or its create failed long ago
+                } else {
+                    all.add(p);
+                }
+            }
+        }
+        ClusterCapacity fresh = ClusterCapacity.of(nodes.getStore().list(), all, config);
         cached = new Cached(v, fresh);
         return fresh;
+    }
+
+    /** The launcher is about to create {@code launching}: count them from now on. */
+    public void expect(java.util.List<Pod> launching) {
+        long now = System.nanoTime();
+        for (Pod p : launching) {
+            expected.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), new Expected(p, now));
+        }
+        version.incrementAndGet();
     }
 
     private final class Bump<T> implements io.fabric8.kubernetes.client.informers.ResourceEventHandler<T> {

@@ -60,6 +60,7 @@ public final class KubernetesLauncher implements Launcher {
     /** Pod creates when {@link KubernetesLauncherConfig#launchThreads()} &gt; 0; null: creates run in launch(). */
     private final java.util.concurrent.ExecutorService creates;
     private volatile Consumer<AttemptKey> createdListener = k -> { };
+    private volatile Consumer<List<Pod>> launchingListener = p -> { };
     private final Thread reconciler;
     private SharedIndexInformer<Pod> informer;
     private volatile boolean recovered;
@@ -230,6 +231,8 @@ public final class KubernetesLauncher implements Launcher {
             n.expected = desired.size();
             return n;
         });
+        // Told before any create: capacity views count these pods from now on, not only once informers see them.
+        launchingListener.accept(desired);
         if (creates == null) {
             create(key, t, desired, svc);
             return;
@@ -259,6 +262,10 @@ public final class KubernetesLauncher implements Launcher {
      * Registers a callback told when all pods of an attempt have been created (after the API server accepted them,
      * before anything else happens). Used by the control plane's test-only crash points.
      */
+    public void onLaunching(Consumer<List<Pod>> l) {
+        launchingListener = l == null ? p -> { } : l;
+    }
+
     public void onCreated(Consumer<AttemptKey> l) {
         createdListener = l == null ? k -> { } : l;
     }

@@ -19,6 +19,7 @@ public final class KubernetesLauncherBinding implements AutoCloseable {
     public KubernetesLauncherBinding(KubernetesLauncher launcher, GpuCapacityView capacity) {
         this.launcher = launcher;
         this.capacity = capacity;
+        launcher.onLaunching(capacity::expect);
     }
 
     public Launcher launcher() {

@@ -281,4 +281,25 @@ class KubernetesLauncherMockTest {
         AttemptExit e = awaitExit(key);
         assertThat(e.reason()).isIn("PodDeleted", "Lost");
     }
+
+    @Test
+    void podsBeingLaunchedCountAgainstCapacityBeforeAnyInformerSeesThem() throws Exception {
+        client.nodes().resource(ClusterCapacityTest.node("gpu-a", "h200", 8, true)).create();
+        GpuCapacityView view = new GpuCapacityView(client, Fixtures.config().build()).start();
+        dev.athanor.common.job.Resources one = new dev.athanor.common.job.Resources(1, 1, null, 1, "1Gi");
+        try (KubernetesLauncherBinding binding = new KubernetesLauncherBinding(launcher, view)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> binding.fitsNow(one));
+            // The launcher tells the view what it is about to create: those GPUs are taken from that moment.
+            launcher.launch(Fixtures.request(Fixtures.key(90), 1, 4, null, List.of(), Duration.ZERO), Priority.NORMAL);
+            assertThat(binding.fitsNow(new dev.athanor.common.job.Resources(5, 1, null, 1, "1Gi"))).isFalse();
+            // A pod still in flight (never created here) counts as much as one the informer has seen.
+            LaunchRequest more = Fixtures.request(Fixtures.key(91), 1, 4, null, List.of(), Duration.ZERO);
+            view.expect(new WorkerPodModel(Fixtures.config().build()).pods(more, Priority.NORMAL));
+            assertThat(binding.fitsNow(one)).isFalse();
+            assertThat(binding.capacity().nodes()).singleElement().satisfies(n -> assertThat(n.free()).isZero());
+        } finally {
+            client.nodes().withName("gpu-a").delete();
+            launcher = newLauncher(); // the binding closed the one under test
+        }
+    }
 }
