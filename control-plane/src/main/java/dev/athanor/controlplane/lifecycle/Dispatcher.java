@@ -302,9 +302,11 @@ public class Dispatcher {
         Decision d = round.decision();
         List<JobStore.Admit> batch = new ArrayList<>(d.admissions().size());
         String free = d.admissions().isEmpty() ? "" : binding.describeFree();
+        // The core placed every admission on the launcher's own free GPUs of this round (gpuNodes), so there is no
+        // second check per job here: on Kubernetes that check recomputes the capacity of every node and pod.
         for (Admission a : d.admissions()) {
             SchedulingStore.PendingRow p = round.pending().get(a.jobId());
-            if (p == null || !binding.fitsNow(p.resources())) {
+            if (p == null) {
                 continue;
             }
             batch.add(new JobStore.Admit(p.id(), (a.borrowing() ? "borrowing idle " : "within quota on ") + a.flavor()

@@ -271,29 +271,102 @@ public class JobStore {
     }
 
     /**
-     * Admits a whole scheduling cycle's jobs in one transaction (one row-lock query, one commit): the intent of every
-     * attempt is recorded before any of them is launched. Jobs that are no longer PENDING (cancelled meanwhile) are
-     * skipped. Returns the admitted jobs in the order given.
+     * Admits a whole scheduling cycle's jobs in one transaction: one row-lock query, then the job updates, attempt
+     * rows and timeline rows as JDBC batches on the transaction's connection (a few round trips for the whole cycle
+     * instead of several per job), then one commit. The intent of every attempt is recorded before any of them is
+     * launched. Jobs that are no longer PENDING (cancelled meanwhile) are skipped. Returns the admitted jobs in the
+     * order given.
      */
     @Transactional
     public List<JobView> admitAll(List<Admit> admits, String launcher) {
         if (admits.isEmpty()) {
             return List.of();
         }
-        Map<UUID, JobEntity> locked = new HashMap<>();
-        for (JobEntity j : em.createQuery("from JobEntity where id in :ids and state = 'PENDING' order by id", JobEntity.class)
-                .setParameter("ids", admits.stream().map(Admit::id).toList())
-                .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList()) {
-            locked.put(j.id, j);
-        }
-        List<JobView> out = new ArrayList<>(locked.size());
-        for (Admit a : admits) {
-            JobEntity j = locked.get(a.id());
-            if (j != null) {
-                out.add(admit(j, launcher, a.why(), a.flavor()));
+        Map<UUID, Admit> byId = new java.util.LinkedHashMap<>();
+        admits.forEach(a -> byId.put(a.id(), a));
+        Instant now = now();
+        java.sql.Timestamp ts = java.sql.Timestamp.from(now);
+        List<UUID> admitted = new ArrayList<>(admits.size());
+        Map<UUID, Integer> attemptOf = new HashMap<>();
+        em.unwrap(org.hibernate.Session.class).doWork(c -> {
+            try (java.sql.PreparedStatement lock = c.prepareStatement(
+                    "select id, attempt from job where id = any(?) and state = 'PENDING' order by id for update")) {
+                lock.setArray(1, c.createArrayOf("uuid", byId.keySet().toArray()));
+                try (java.sql.ResultSet rs = lock.executeQuery()) {
+                    while (rs.next()) {
+                        UUID id = (UUID) rs.getObject(1);
+                        attemptOf.put(id, rs.getInt(2) + 1);
+                    }
+                }
             }
+            for (UUID id : byId.keySet()) {
+                if (attemptOf.containsKey(id)) {
+                    admitted.add(id);
+                }
+            }
+            if (admitted.isEmpty()) {
+                return;
+            }
+            try (java.sql.PreparedStatement job = c.prepareStatement("update job set attempt = ?, not_before = null, "
+                    + "admitted_flavor = ?, state = 'LAUNCHING', reason = 'Launching', message = ?, updated_at = ?, "
+                    + "version = version + 1 where id = ?");
+                 java.sql.PreparedStatement att = c.prepareStatement("insert into attempt (job_id, number, state, "
+                         + "launcher, launch_name, created_at, version) values (?, ?, 'LAUNCHING', ?, ?, ?, 0)");
+                 java.sql.PreparedStatement tr = c.prepareStatement("insert into transition (job_id, attempt, "
+                         + "from_state, to_state, reason, message, at) values (?, ?, ?, ?, ?, ?, ?)")) {
+                for (UUID id : admitted) {
+                    int n = attemptOf.get(id);
+                    Admit a = byId.get(id);
+                    AttemptKey key = new AttemptKey(id, n);
+                    String launching = "attempt " + n + " → " + launcher + " as " + key.name();
+                    job.setInt(1, n);
+                    job.setString(2, a.flavor());
+                    job.setString(3, launching);
+                    job.setTimestamp(4, ts);
+                    job.setObject(5, id);
+                    job.addBatch();
+                    att.setObject(1, id);
+                    att.setInt(2, n);
+                    att.setString(3, launcher);
+                    att.setString(4, key.name());
+                    att.setTimestamp(5, ts);
+                    att.addBatch();
+                    addTransition(tr, id, n, JobState.PENDING, JobState.ADMITTED, "Admitted", a.why(), ts);
+                    addTransition(tr, id, n, JobState.ADMITTED, JobState.LAUNCHING, "Launching", launching, ts);
+                }
+                job.executeBatch();
+                att.executeBatch();
+                tr.executeBatch();
+            }
+        });
+        if (admitted.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, JobEntity> loaded = new HashMap<>();
+        em.createQuery("from JobEntity where id in :ids", JobEntity.class).setParameter("ids", admitted)
+                .getResultList().forEach(j -> loaded.put(j.id, j));
+        List<JobView> out = new ArrayList<>(admitted.size());
+        for (UUID id : admitted) {
+            JobEntity j = loaded.get(id);
+            count(JobState.ADMITTED);
+            count(JobState.LAUNCHING);
+            publishState(j, JobState.PENDING, JobState.ADMITTED, "Admitted", byId.get(id).why(), now);
+            publishState(j, JobState.ADMITTED, JobState.LAUNCHING, "Launching", j.message, now);
+            out.add(JobView.of(j));
         }
         return out;
+    }
+
+    private static void addTransition(java.sql.PreparedStatement ps, UUID id, int attempt, JobState from, JobState to,
+                                      String reason, String message, java.sql.Timestamp at) throws java.sql.SQLException {
+        ps.setObject(1, id);
+        ps.setInt(2, attempt);
+        ps.setString(3, from.name());
+        ps.setString(4, to.name());
+        ps.setString(5, reason);
+        ps.setString(6, message);
+        ps.setTimestamp(7, at);
+        ps.addBatch();
     }
 
     private JobView admit(JobEntity j, String launcher, String why, String flavor) {
@@ -575,7 +648,16 @@ public class JobStore {
             j.finishedAt = now;
         }
         em.persist(transition(j.id, j.attempt, from, to, reason, message, now));
+        count(to);
+        publishState(j, from, to, reason, message, now);
+    }
+
+    private void count(JobState to) {
         transitions.computeIfAbsent(to, t -> meters.counter("athanor_job_transitions_total", "to", t.name())).increment();
+    }
+
+    /** Tells live subscribers about a state change once the transaction has committed. */
+    private void publishState(JobEntity j, JobState from, JobState to, String reason, String message, Instant now) {
         ObjectNode data = MAPPER.createObjectNode();
         data.put("from", from.name());
         data.put("to", to.name());
