@@ -70,6 +70,10 @@ public final class DispatchBench implements Callable<Integer> {
     @Option(names = "--gpus-per-node", defaultValue = "8", description = "GPUs per node (default: ${DEFAULT-VALUE}).")
     int gpusPerNode;
 
+    @Option(names = "--raw-clients", defaultValue = "8",
+            description = "Fabric8 clients the raw create loop spreads its threads over (default: ${DEFAULT-VALUE}).")
+    int rawClients;
+
     @Option(names = "--concurrency", defaultValue = "16",
             description = "Concurrent HTTP submitters, and concurrent raw create threads (default: ${DEFAULT-VALUE}).")
     int concurrency;
@@ -195,7 +199,7 @@ public final class DispatchBench implements Callable<Integer> {
             // 1. raw: the pods Athanor would create for the same jobs, straight through Fabric8, before any control
             // plane runs (its informer would otherwise adopt pods labelled as Athanor's)
             List<KubernetesClient> clients = new ArrayList<>();
-            for (int i = 0; i < Math.min(concurrency, 8); i++) {
+            for (int i = 0; i < Math.max(1, Math.min(concurrency, rawClients)); i++) {
                 clients.add(stack.cluster().newClient());
             }
             out.printf(Locale.ROOT, "%nWarm-up: %d raw pod creates (concurrency %d)%n", warmup, concurrency);
