@@ -146,8 +146,6 @@ public interface AthanorConfig {
     interface Dispatch {
         Duration interval();
 
-        int batch();
-
         @WithDefault("true")
         boolean enabled();
     }
