@@ -249,4 +249,30 @@ class CommandsAgainstApiTestDoubleTest {
         assertThat(y.out()).contains("id: " + ID).contains("state: RUNNING").doesNotStartWith("---");
         assertThat(List.of(j.code(), y.code())).containsOnly(0);
     }
+
+    @Test
+    void queueShowsPositionsReasonsAndStartsAndSummaries() throws Exception {
+        String start = java.time.Instant.now().plusSeconds(3 * 3600 + 30 * 60).toString();
+        api.on("GET", "/api/v1/queues", r -> Answer.json(200, "{\"items\":[{\"jobId\":\"" + ID + "\",\"name\":\"qwen-sft\","
+                + "\"team\":\"vision\",\"priority\":\"HIGH\",\"gpus\":8,\"flavorQueue\":\"h200-141gb\",\"teamPosition\":1,"
+                + "\"flavorPosition\":3,\"reason\":\"GANG\",\"message\":\"no placement for 1 worker(s) of 8 GPUs\","
+                + "\"estimatedStart\":\"" + start + "\"},{\"jobId\":\"1f8c4a5e-1111-2222-3333-444455556666\",\"name\":\"eval\","
+                + "\"team\":\"vision\",\"priority\":\"NORMAL\",\"gpus\":1,\"flavorQueue\":\"*\",\"teamPosition\":2,"
+                + "\"flavorPosition\":1,\"reason\":\"QUOTA\",\"message\":\"team vision quota\",\"estimatedStart\":null}],"
+                + "\"nextOffset\":2}"));
+        CliRun r = CliRun.run(env, "queue", "--team", "vision", "--limit", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(api.requests().get(0).query()).isEqualTo("team=vision&limit=2");
+        assertThat(r.out()).contains("TEAM#").contains("0f8c4a5e").contains("GANG").containsPattern("in 3h(29|30)m")
+                .contains("no placement for 1 worker(s) of 8 GPUs").contains("QUOTA");
+        assertThat(r.out().lines().filter(l -> l.contains("1f8c4a5e")).findFirst().orElseThrow()).contains(" ? ");
+        assertThat(r.err()).contains("more jobs");
+
+        api.on("GET", "/api/v1/queues/summary", q -> Answer.json(200,
+                "{\"items\":[{\"team\":\"vision\",\"flavorQueue\":\"h200-141gb\",\"reason\":\"GANG\",\"jobs\":3,\"gpus\":24}]}"));
+        CliRun s = CliRun.run(env, "queue", "--summary");
+        assertThat(s.code()).isZero();
+        assertThat(s.out()).contains("vision").contains("GANG").contains("24");
+        assertThat(CliRun.run(env, "queue", "--limit", "0").code()).isEqualTo(ExitCodes.INVALID);
+    }
 }
