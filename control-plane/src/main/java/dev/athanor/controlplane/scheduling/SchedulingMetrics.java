@@ -9,7 +9,7 @@ import dev.athanor.scheduler.Team;
 import dev.athanor.scheduler.TeamShare;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PostConstruct;
@@ -17,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +31,6 @@ public class SchedulingMetrics {
     @Inject
     MeterRegistry registry;
 
-    private MultiGauge pending;
-    private MultiGauge weightedShare;
-    private MultiGauge dominantShare;
-    private MultiGauge quota;
-    private MultiGauge used;
-    private MultiGauge borrowed;
     private Timer cycle;
     private final Map<Tags, AtomicDouble> pendingValues = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Tags, AtomicDouble> weightedValues = new java.util.concurrent.ConcurrentHashMap<>();
@@ -48,20 +41,6 @@ public class SchedulingMetrics {
 
     @PostConstruct
     void init() {
-        pending = MultiGauge.builder("athanor.pending.jobs")
-                .description("GPU jobs waiting for admission, by team and why they wait").register(registry);
-        weightedShare = MultiGauge.builder("athanor.team.weighted.share")
-                .description("(dominant share + usage weight x decayed historical share) / weight; served lowest first")
-                .register(registry);
-        dominantShare = MultiGauge.builder("athanor.team.dominant.share")
-                .description("max over flavors of the team's GPUs in use / the flavor's GPUs").register(registry);
-        quota = MultiGauge.builder("athanor.quota.gpus")
-                .description("configured quota per team and flavor (limit = nominal | borrowing | lending)")
-                .register(registry);
-        used = MultiGauge.builder("athanor.quota.used.gpus")
-                .description("GPUs held by the team's admitted jobs per flavor").register(registry);
-        borrowed = MultiGauge.builder("athanor.quota.borrowed.gpus")
-                .description("GPUs the team uses above its nominal quota per flavor").register(registry);
         cycle = Timer.builder("athanor.scheduling.cycle").description("one scheduling round (read, decide, publish)")
                 .register(registry);
     }
@@ -89,15 +68,15 @@ public class SchedulingMetrics {
         for (PendingInfo p : d.pending()) {
             byReason.merge(Tags.of("team", p.team(), "reason", p.reason().name()), 1.0, Double::sum);
         }
-        pending.register(rows(pendingValues, byReason), true);
+        set("athanor.pending.jobs", "GPU jobs waiting for admission, by team and why they wait", pendingValues, byReason);
         Map<Tags, Double> w = new HashMap<>();
         Map<Tags, Double> dom = new HashMap<>();
         for (TeamShare t : shares) {
             w.put(Tags.of("team", t.team()), t.weightedShare());
             dom.put(Tags.of("team", t.team()), t.dominantShare());
         }
-        weightedShare.register(rows(weightedValues, w), true);
-        dominantShare.register(rows(dominantValues, dom), true);
+        set("athanor.team.weighted.share", "(dominant share + usage weight x decayed historical share) / weight; served lowest first", weightedValues, w);
+        set("athanor.team.dominant.share", "max over flavors of the team's GPUs in use / the flavor's GPUs", dominantValues, dom);
         Map<Tags, Double> q = new HashMap<>();
         Map<String, Team> teams = new HashMap<>();
         s.teams().forEach(t -> teams.put(t.name(), t));
@@ -110,14 +89,14 @@ public class SchedulingMetrics {
                 q.put(Tags.of("team", r.team(), "flavor", r.flavor(), "limit", "lending"), (double) r.lendingLimit());
             }
         }
-        quota.register(rows(quotaValues, q), true);
+        set("athanor.quota.gpus", "configured quota per team and flavor (limit = nominal | borrowing | lending)", quotaValues, q);
         Map<Tags, Double> u = new HashMap<>();
         Map<String, Long> perTeamFlavor = new HashMap<>();
         for (RunningJob r : s.running()) {
             u.merge(Tags.of("team", r.team(), "flavor", r.flavor()), (double) r.totalGpus(), Double::sum);
             perTeamFlavor.merge(r.team() + "\u0000" + r.flavor(), r.totalGpus(), Long::sum);
         }
-        used.register(rows(usedValues, u), true);
+        set("athanor.quota.used.gpus", "GPUs held by the team's admitted jobs per flavor", usedValues, u);
         Map<Tags, Double> b = new HashMap<>();
         for (Map.Entry<String, Long> e : perTeamFlavor.entrySet()) {
             String[] tf = e.getKey().split("\u0000", 2);
@@ -126,22 +105,26 @@ public class SchedulingMetrics {
             long nominal = fq == null ? 0 : fq.nominal();
             b.put(Tags.of("team", tf[0], "flavor", tf[1]), (double) Math.max(0, e.getValue() - nominal));
         }
-        borrowed.register(rows(borrowedValues, b), true);
+        set("athanor.quota.borrowed.gpus", "GPUs the team uses above its nominal quota per flavor", borrowedValues, b);
     }
 
     /**
-     * Rows backed by holders this bean keeps (gauges only hold their values weakly): values are updated in place,
-     * rows that disappeared are dropped.
+     * Sets one gauge per tag set. Each gauge is registered once, reading a holder this bean keeps (gauges only hold
+     * their values weakly), and updated in place; a tag set that disappears reads 0. No gauge is ever removed and
+     * re-registered, so a scrape never sees a series missing in between.
      */
-    private static List<MultiGauge.Row<?>> rows(Map<Tags, AtomicDouble> holders, Map<Tags, Double> values) {
-        holders.keySet().retainAll(values.keySet());
-        List<MultiGauge.Row<?>> out = new ArrayList<>(values.size());
-        values.forEach((tags, v) -> {
-            AtomicDouble h = holders.computeIfAbsent(tags, k -> new AtomicDouble());
-            h.set(v);
-            out.add(MultiGauge.Row.of(tags, h, AtomicDouble::get));
+    private void set(String name, String description, Map<Tags, AtomicDouble> holders, Map<Tags, Double> values) {
+        holders.forEach((tags, h) -> {
+            if (!values.containsKey(tags)) {
+                h.set(0);
+            }
         });
-        return out;
+        values.forEach((tags, v) -> holders.computeIfAbsent(tags, t -> {
+            AtomicDouble h = new AtomicDouble();
+            Gauge.builder(name, h, AtomicDouble::get).description(description).tags(t).strongReference(true)
+                    .register(registry);
+            return h;
+        }).set(v));
     }
 
     /** A mutable double a gauge can read. */

@@ -196,7 +196,7 @@ class SchedulingIT {
                 .contains("athanor_quota_gpus{flavor=\"h200-141gb\",limit=\"nominal\",team=\"sched-lender\"} 2.0")
                 .contains("athanor_quota_used_gpus{flavor=\"h200-141gb\",team=\"sched-lender\"} 2.0")
                 .contains("athanor_team_weighted_share{team=\"sched-borrower\"}")
-                .contains("athanor_pending_jobs{reason=")
+                .containsPattern("athanor_pending_jobs\\{reason=\"(QUOTA|CAPACITY)\",team=\"sched-borrower\"} [12]\\.0")
                 .contains("athanor_admission_wait_seconds_bucket{team=\"sched-lender\"")
                 .contains("athanor_admitted_jobs_total{team=\"sched-borrower\"}");
     }
