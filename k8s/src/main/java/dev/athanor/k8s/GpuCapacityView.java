@@ -1,5 +1,7 @@
 package dev.athanor.k8s;
 
+import java.util.Map;
+
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,7 +20,7 @@ public final class GpuCapacityView implements AutoCloseable {
     private SharedIndexInformer<Pod> pods;
     /** Bumped by every informer event: a snapshot computed at the same version is still exact. */
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
-    private volatile Cached cached = new Cached(-1, null);
+    private volatile Cached cached = new Cached(-1, Map.of(), null);
     /**
      * Pods the launcher is about to create (by name), counted as unbound until the pod informer sees them, so a
      * capacity snapshot taken between the intent and the informer event does not offer their GPUs twice.
@@ -29,7 +31,7 @@ public final class GpuCapacityView implements AutoCloseable {
     private record Expected(Pod pod, long since) {
     }
 
-    private record Cached(long version, ClusterCapacity capacity) {
+    private record Cached(long version, Map<String, GpuFlavor> flavors, ClusterCapacity capacity) {
     }
 
     public GpuCapacityView(KubernetesClient client, KubernetesLauncherConfig config) {
@@ -60,8 +62,9 @@ public final class GpuCapacityView implements AutoCloseable {
      */
     public ClusterCapacity snapshot() {
         long v = version.get();
+        Map<String, GpuFlavor> flavors = config.flavors();
         Cached c = cached;
-        if (c.version() == v) {
+        if (c.version() == v && c.flavors().equals(flavors)) {
             return c.capacity();
         }
         java.util.List<Pod> all = pods.getStore().list();
@@ -80,7 +83,7 @@ public final class GpuCapacityView implements AutoCloseable {
             }
         }
         ClusterCapacity fresh = ClusterCapacity.of(nodes.getStore().list(), all, config);
-        cached = new Cached(v, fresh);
+        cached = new Cached(v, flavors, fresh);
         return fresh;
     }
 

@@ -31,6 +31,7 @@ public final class KubernetesLauncherConfig {
     private final String serviceAccountName;
     private final String gpuResourceName;
     private final Map<String, GpuFlavor> flavors;
+    private final java.util.function.Supplier<Map<String, GpuFlavor>> catalog;
     private final String flavorLabel;
     private final List<Toleration> gpuTolerations;
     private final Map<Priority, String> priorityClasses;
@@ -68,6 +69,7 @@ public final class KubernetesLauncherConfig {
         this.serviceAccountName = b.serviceAccountName;
         this.gpuResourceName = b.gpuResourceName;
         this.flavors = Map.copyOf(b.flavors);
+        this.catalog = b.catalog;
         this.flavorLabel = b.flavorLabel;
         this.gpuTolerations = List.copyOf(b.gpuTolerations);
         this.priorityClasses = Map.copyOf(b.priorityClasses);
@@ -110,6 +112,7 @@ public final class KubernetesLauncherConfig {
         b.serviceAccountName = serviceAccountName;
         b.gpuResourceName = gpuResourceName;
         b.flavors = new LinkedHashMap<>(flavors);
+        b.catalog = catalog;
         b.flavorLabel = flavorLabel;
         b.gpuTolerations = new ArrayList<>(gpuTolerations);
         b.priorityClasses = new EnumMap<>(Priority.class);
@@ -148,7 +151,19 @@ public final class KubernetesLauncherConfig {
     public List<String> imagePullSecrets() { return imagePullSecrets; }
     public String serviceAccountName() { return serviceAccountName; }
     public String gpuResourceName() { return gpuResourceName; }
-    public Map<String, GpuFlavor> flavors() { return flavors; }
+    /**
+     * The GPU flavors: the configured ones, overridden by the live catalog (the control plane's flavor API) where
+     * both name the same flavor.
+     */
+    public Map<String, GpuFlavor> flavors() {
+        Map<String, GpuFlavor> live = catalog.get();
+        if (live == null || live.isEmpty()) {
+            return flavors;
+        }
+        Map<String, GpuFlavor> all = new LinkedHashMap<>(flavors);
+        all.putAll(live);
+        return all;
+    }
     public String flavorLabel() { return flavorLabel; }
     public List<Toleration> gpuTolerations() { return gpuTolerations; }
     public Map<Priority, String> priorityClasses() { return priorityClasses; }
@@ -185,7 +200,11 @@ public final class KubernetesLauncherConfig {
         if (gpuType == null) {
             return null;
         }
-        GpuFlavor f = flavors.get(gpuType);
+        Map<String, GpuFlavor> live = catalog.get();
+        GpuFlavor f = live == null ? null : live.get(gpuType);
+        if (f == null) {
+            f = flavors.get(gpuType);
+        }
         return f != null ? f : new GpuFlavor(gpuType, Map.of(flavorLabel, gpuType), List.of());
     }
 
@@ -203,6 +222,7 @@ public final class KubernetesLauncherConfig {
         private String serviceAccountName;
         private String gpuResourceName = DEFAULT_GPU_RESOURCE;
         private Map<String, GpuFlavor> flavors = new LinkedHashMap<>();
+        private java.util.function.Supplier<Map<String, GpuFlavor>> catalog = Map::of;
         private String flavorLabel = DEFAULT_FLAVOR_LABEL;
         private List<Toleration> gpuTolerations = new ArrayList<>(List.of(new TolerationBuilder()
                 .withKey(DEFAULT_GPU_RESOURCE).withOperator("Exists").withEffect("NoSchedule").build()));
@@ -245,6 +265,8 @@ public final class KubernetesLauncherConfig {
         /** Extended resource name of a GPU (default {@code nvidia.com/gpu}). */
         public Builder gpuResourceName(String v) { gpuResourceName = v; return this; }
         public Builder flavor(GpuFlavor f) { flavors.put(f.name(), f); return this; }
+        /** A live flavor catalog consulted on every use (it wins over {@link #flavor} for the same name). */
+        public Builder catalog(java.util.function.Supplier<Map<String, GpuFlavor>> c) { catalog = c == null ? Map::of : c; return this; }
         /** Node label that names a node's GPU type when a flavor is not configured explicitly. */
         public Builder flavorLabel(String v) { flavorLabel = v; return this; }
         /** Tolerations every GPU pod gets (default: tolerate the {@code nvidia.com/gpu} NoSchedule taint). */

@@ -35,6 +35,8 @@ public class FlavorResource {
     Access access;
     @Inject
     AuditLog audit;
+    @Inject
+    dev.athanor.controlplane.scheduling.FlavorCatalog catalog;
 
     public record FlavorList(List<TeamStore.FlavorInfo> items) {
     }
@@ -68,8 +70,16 @@ public class FlavorResource {
         JsonNode tolerations = b.array("tolerations");
         Integer memory = b.integer("gpuMemoryGb", false, 1, 4096);
         b.done();
+        try {
+            dev.athanor.controlplane.scheduling.FlavorCatalog.tolerations(tolerations);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestProblem("Invalid request", "tolerations: must be Kubernetes tolerations ({key, operator, "
+                    + "value, effect, tolerationSeconds})", java.util.List.of(new dev.athanor.common.spec.FieldError(
+                    "tolerations", "must be Kubernetes tolerations ({key, operator, value, effect, tolerationSeconds})")));
+        }
         boolean created = teams.putFlavor(name, resource == null ? "nvidia.com/gpu" : resource, labels, tolerations, memory);
         TeamStore.FlavorInfo f = teams.flavor(name).orElseThrow();
+        catalog.refresh();
         audit.record(access.caller(), created ? "flavor.create" : "flavor.update", "flavor/" + name, f);
         return Response.status(created ? 201 : 200).entity(f).build();
     }
@@ -85,6 +95,7 @@ public class FlavorResource {
             return Problem.response(409, "Conflict", n + " team quota(s) use flavor " + name + "; remove them first");
         }
         teams.deleteFlavor(name);
+        catalog.refresh();
         audit.record(access.caller(), "flavor.delete", "flavor/" + name, Map.of());
         return Response.noContent().build();
     }

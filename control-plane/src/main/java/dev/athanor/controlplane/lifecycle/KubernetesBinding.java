@@ -35,6 +35,11 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     private final Launcher launcherPort;
 
     public KubernetesBinding(AthanorConfig config) {
+        this(config, Map::of);
+    }
+
+    /** @param catalog the live GPU flavor catalog (the flavor API); it wins over {@code athanor.kubernetes.flavors} */
+    public KubernetesBinding(AthanorConfig config, java.util.function.Supplier<Map<String, GpuFlavor>> catalog) {
         AthanorConfig.Kubernetes k = config.kubernetes();
         Config base = new ConfigBuilder().build();
         if (k.masterUrl().isPresent()) {
@@ -51,6 +56,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
                 .gpuResourceName(k.gpuResourceName())
                 .heartbeatSeconds(config.local().heartbeatSeconds())
                 .launchThreads(k.launchThreads())
+                .catalog(catalog)
                 .actingGate(election::isLeader);
         k.serviceAccount().ifPresent(b::serviceAccountName);
         for (Map.Entry<String, AthanorConfig.Kubernetes.Flavor> f : k.flavors().entrySet()) {

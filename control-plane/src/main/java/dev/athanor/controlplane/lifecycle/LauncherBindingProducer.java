@@ -12,11 +12,11 @@ public class LauncherBindingProducer {
     @Produces
     @ApplicationScoped
     @DefaultBean
-    LauncherBinding binding(AthanorConfig config) {
+    LauncherBinding binding(AthanorConfig config, dev.athanor.controlplane.scheduling.FlavorCatalog catalog) {
         String kind = config.launcher().kind();
         return switch (kind) {
             case "local" -> new LocalLauncherBinding(config);
-            case "kubernetes" -> new KubernetesBinding(config);
+            case "kubernetes" -> new KubernetesBinding(config, catalog::flavors);
             default -> throw new IllegalStateException("athanor.launcher.kind must be 'local' or 'kubernetes', not '"
                     + kind + "'");
         };

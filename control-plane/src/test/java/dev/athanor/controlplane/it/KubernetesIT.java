@@ -92,6 +92,35 @@ class KubernetesIT {
         given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
     }
 
+    @Test
+    void theFlavorCatalogOfTheApiPlacesGpuPods() {
+        KubernetesMockResource.client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder()
+                .withNewMetadata().withName("h100-node-1").withLabels(java.util.Map.of("gpu.example.com/model", "h100")).endMetadata()
+                .withNewStatus().withAllocatable(java.util.Map.of("nvidia.com/gpu", new io.fabric8.kubernetes.api.model.Quantity("8")))
+                .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+        given().contentType(ContentType.JSON).body("{\"tolerations\": [{\"key\": \"dedicated\", \"tolerationSeconds\": \"soon\"}]}")
+                .put("/api/v1/flavors/h100-80gb").then().statusCode(400).body("errors.field", hasItem("tolerations"));
+        given().contentType(ContentType.JSON).body("{\"nodeLabels\": {\"gpu.example.com/model\": \"h100\"}, \"tolerations\": "
+                        + "[{\"key\": \"dedicated\", \"operator\": \"Equal\", \"value\": \"gpu\", \"effect\": \"NoSchedule\"}]}")
+                .put("/api/v1/flavors/h100-80gb").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+
+        String body = Jobs.simple("k8s-flavor", "vision").replace("\"gpusPerWorker\": 0", "\"gpusPerWorker\": 2, \"gpuType\": \"h100-80gb\"");
+        String id = given().contentType(ContentType.JSON).body(body).post("/api/v1/jobs").then().statusCode(201)
+                .extract().path("id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pods(id).isEmpty());
+        Pod pod = pods(id).get(0);
+        assertThat(pod.getSpec().getNodeSelector()).containsEntry("gpu.example.com/model", "h100");
+        assertThat(pod.getSpec().getTolerations()).anySatisfy(t -> {
+            assertThat(t.getKey()).isEqualTo("dedicated");
+            assertThat(t.getValue()).isEqualTo("gpu");
+            assertThat(t.getEffect()).isEqualTo("NoSchedule");
+        });
+        assertThat(pod.getSpec().getContainers().get(0).getResources().getLimits()).containsKey("nvidia.com/gpu");
+        given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.message",
+                hasItem(org.hamcrest.Matchers.containsString("h100-80gb")));
+        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+    }
+
     static List<Pod> pods(String jobId) {
         return KubernetesMockResource.client.pods().inNamespace(NS).withLabel("athanor.dev/job", jobId).list().getItems();
     }
