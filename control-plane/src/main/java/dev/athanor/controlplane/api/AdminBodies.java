@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 final class AdminBodies {
 
     static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    static final String NAME_RULE = "must be 1-63 lowercase letters, digits or '-'";
     private static final ObjectMapper MAPPER = Json.lenient();
 
     private final JsonNode root;
@@ -52,8 +53,7 @@ final class AdminBodies {
 
     static void name(String field, String value) {
         if (value == null || !NAME.matcher(value).matches()) {
-            throw new BadRequestProblem("Invalid request", field + ": must be 1-63 lowercase letters, digits or '-'",
-                    List.of(new FieldError(field, "must be 1-63 lowercase letters, digits or '-'")));
+            throw new BadRequestProblem("Invalid request", field + ": " + NAME_RULE, List.of(new FieldError(field, NAME_RULE)));
         }
     }
 
@@ -136,9 +136,6 @@ final class AdminBodies {
 
     /** Throws the collected field errors as one 400 problem. */
     void done() {
-        if (!errors.isEmpty()) {
-            throw new BadRequestProblem("Invalid request", errors.stream().map(FieldError::toString)
-                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
-        }
+        Bodies.failOn(errors);
     }
 }

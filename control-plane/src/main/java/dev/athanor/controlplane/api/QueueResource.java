@@ -55,10 +55,7 @@ public class QueueResource {
         if (off < 0) {
             errors.add(new FieldError("offset", "must be >= 0"));
         }
-        if (!errors.isEmpty()) {
-            throw new BadRequestProblem("Invalid query", errors.stream().map(FieldError::toString)
-                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
-        }
+        Bodies.failOn(errors);
         Caller c = access.caller();
         String t = team == null || team.isBlank() ? null : team;
         if (t != null && !c.canView(t)) {

@@ -5,6 +5,7 @@ import dev.athanor.controlplane.auth.AuditLog;
 import dev.athanor.controlplane.auth.Caller;
 import dev.athanor.controlplane.auth.Role;
 import dev.athanor.controlplane.config.AthanorConfig;
+import dev.athanor.controlplane.scheduling.SchedulingStore;
 import dev.athanor.controlplane.scheduling.TeamStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -25,10 +26,12 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Teams and their GPU quotas, {@code /api/v1/teams}. Members of a team see it, its quotas and its usage; only
@@ -46,6 +49,8 @@ public class TeamResource {
     AuditLog audit;
     @Inject
     AthanorConfig config;
+    @Inject
+    SchedulingStore quotaRows;
 
     public record TeamList(List<TeamStore.TeamInfo> items) {
     }
@@ -76,9 +81,9 @@ public class TeamResource {
     public Response create(String body, @Context UriInfo uri) {
         access.requireClusterAdmin();
         AdminBodies b = AdminBodies.parse(body, Set.of("name", "description", "cohort", "weight"));
-        String name = b.text("name", true, AdminBodies.NAME, "must be 1-63 lowercase letters, digits or '-'");
+        String name = b.text("name", true, AdminBodies.NAME, AdminBodies.NAME_RULE);
         String description = b.text("description", false, null, "must be a string");
-        String cohort = b.text("cohort", false, AdminBodies.NAME, "must be 1-63 lowercase letters, digits or '-'");
+        String cohort = b.text("cohort", false, AdminBodies.NAME, AdminBodies.NAME_RULE);
         Double weight = b.number("weight", 0, 1000);
         b.done();
         String co = cohort == null ? config.scheduling().defaultCohort() : cohort;
@@ -107,7 +112,7 @@ public class TeamResource {
         access.requireClusterAdmin();
         AdminBodies b = AdminBodies.parse(body, Set.of("description", "cohort", "weight"));
         String description = b.text("description", false, null, "must be a string");
-        String cohort = b.text("cohort", false, AdminBodies.NAME, "must be 1-63 lowercase letters, digits or '-'");
+        String cohort = b.text("cohort", false, AdminBodies.NAME, AdminBodies.NAME_RULE);
         Double weight = b.number("weight", 0, 1000);
         b.done();
         TeamStore.TeamInfo before = teams.team(team).orElseThrow(() -> noTeam(team));
@@ -166,60 +171,49 @@ public class TeamResource {
         return Response.noContent().build();
     }
 
+    /** One query each for teams, usage and quotas: the team's figures and the cohort arithmetic behind "lent". */
     private TeamQuotas quotaUsage(TeamStore.TeamInfo t) {
-        List<TeamStore.TeamInfo> all = teams.teams(null);
-        Map<String, String> cohortOf = new HashMap<>();
-        all.forEach(x -> cohortOf.put(x.name(), x.cohort()));
-        List<TeamStore.Usage> usage = teams.usage(null);
-        Map<String, Map<String, TeamStore.Quota>> quotas = new HashMap<>();
-        for (TeamStore.TeamInfo x : all) {
-            if (t.cohort().equals(x.cohort())) {
-                Map<String, TeamStore.Quota> m = new HashMap<>();
-                teams.quotas(x.name()).forEach(q -> m.put(q.flavor(), q));
-                quotas.put(x.name(), m);
+        Set<String> cohort = new HashSet<>();
+        teams.teams(null).stream().filter(x -> t.cohort().equals(x.cohort())).forEach(x -> cohort.add(x.name()));
+        Map<String, SchedulingStore.QuotaRow> quotas = new HashMap<>(); // "team/flavor" → quota, cohort members only
+        for (SchedulingStore.QuotaRow q : quotaRows.quotas()) {
+            if (cohort.contains(q.team())) {
+                quotas.put(q.team() + "/" + q.flavor(), q);
             }
         }
-        Map<String, TeamStore.Quota> own = quotas.getOrDefault(t.name(), Map.of());
-        java.util.TreeSet<String> flavors = new java.util.TreeSet<>(own.keySet());
-        usage.stream().filter(u -> u.team().equals(t.name())).forEach(u -> flavors.add(u.flavor()));
+        Map<String, TeamStore.Usage> usage = new HashMap<>(); // "team/flavor" → usage, cohort members only
+        TreeSet<String> flavors = new TreeSet<>();
+        for (TeamStore.Usage u : teams.usage(cohort)) {
+            usage.put(u.team() + "/" + u.flavor(), u);
+        }
+        quotas.values().stream().filter(q -> q.team().equals(t.name())).forEach(q -> flavors.add(q.flavor()));
+        usage.values().stream().filter(u -> u.team().equals(t.name())).forEach(u -> flavors.add(u.flavor()));
         List<QuotaUsage> out = new ArrayList<>();
         for (String f : flavors) {
-            TeamStore.Quota q = own.get(f);
-            int nominal = q == null ? 0 : q.nominal();
-            long used = 0;
-            long pending = 0;
-            // Cohort arithmetic for "lent": borrowed by the cohort beyond the shared pool, split over idle lenders.
+            // Borrowed by the cohort beyond its shared pool, split over the members' idle lendable quota.
             long cohortBorrowed = 0;
             long cohortIdle = 0;
             long mineIdle = 0;
-            Map<String, long[]> perTeam = new HashMap<>();
-            for (TeamStore.Usage u : usage) {
-                if (u.flavor().equals(f) && t.cohort().equals(cohortOf.get(u.team()))) {
-                    perTeam.computeIfAbsent(u.team(), k -> new long[2])[0] += u.used();
-                }
-                if (u.flavor().equals(f) && u.team().equals(t.name())) {
-                    used += u.used();
-                    pending += u.pending();
-                }
-            }
-            for (Map.Entry<String, Map<String, TeamStore.Quota>> e : quotas.entrySet()) {
-                perTeam.computeIfAbsent(e.getKey(), k -> new long[2]);
-            }
-            for (Map.Entry<String, long[]> e : perTeam.entrySet()) {
-                TeamStore.Quota tq = quotas.getOrDefault(e.getKey(), Map.of()).get(f);
-                long n = tq == null ? 0 : tq.nominal();
-                long lendLimit = tq == null || tq.lendingLimit() == null ? n : Math.min(n, tq.lendingLimit());
-                long u = e.getValue()[0];
-                cohortBorrowed += Math.max(0, u - n);
-                long idle = Math.min(lendLimit, Math.max(0, n - u));
+            for (String member : cohort) {
+                SchedulingStore.QuotaRow q = quotas.get(member + "/" + f);
+                TeamStore.Usage u = usage.get(member + "/" + f);
+                long nominal = q == null ? 0 : q.nominal();
+                long lendable = q == null || q.lendingLimit() == null ? nominal : Math.min(nominal, q.lendingLimit());
+                long used = u == null ? 0 : u.used();
+                cohortBorrowed += Math.max(0, used - nominal);
+                long idle = Math.min(lendable, Math.max(0, nominal - used));
                 cohortIdle += idle;
-                if (e.getKey().equals(t.name())) {
+                if (member.equals(t.name())) {
                     mineIdle = idle;
                 }
             }
+            SchedulingStore.QuotaRow q = quotas.get(t.name() + "/" + f);
+            TeamStore.Usage u = usage.get(t.name() + "/" + f);
+            int nominal = q == null ? 0 : q.nominal();
+            long used = u == null ? 0 : u.used();
             long lent = cohortIdle == 0 ? 0 : Math.round((double) Math.min(cohortBorrowed, cohortIdle) * mineIdle / cohortIdle);
             out.add(new QuotaUsage(f, nominal, q == null ? null : q.borrowingLimit(), q == null ? null : q.lendingLimit(),
-                    used, Math.max(0, used - nominal), mineIdle, lent, pending));
+                    used, Math.max(0, used - nominal), mineIdle, lent, u == null ? 0 : u.pending()));
         }
         return new TeamQuotas(t.name(), t.cohort(), t.weight(), out);
     }

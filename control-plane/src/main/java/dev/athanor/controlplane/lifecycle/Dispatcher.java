@@ -279,7 +279,7 @@ public class Dispatcher {
             if (v == null || v.preempting()) {
                 continue;
             }
-            UUID preemptor = p.preemptorJobId() == null ? null : Scheduling.id(p.preemptorJobId());
+            UUID preemptor = p.preemptorJobId() == null ? null : UUID.fromString(p.preemptorJobId());
             boolean recorded;
             try {
                 recorded = jobs.recordPreemption(v.id(), v.attempt(), preemptor, p.reason().name(), p.message());
@@ -348,7 +348,7 @@ public class Dispatcher {
                 continue; // smaller jobs behind it may still fit (backfill)
             }
             Optional<JobView> admitted = jobs.admitAndRecordIntent(p.id(), binding.launcher().name(),
-                    "fits free capacity (" + binding.describeFree() + ")", null);
+                    "fits free capacity (" + binding.describeFree() + ")");
             admitted.ifPresent(v -> {
                 metrics.admitted(p.team(), Duration.between(p.queuedAt(), Instant.now()));
                 launch(v, p.resources());

@@ -34,10 +34,6 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     private final KubernetesLauncherBinding binding;
     private final Launcher launcherPort;
 
-    public KubernetesBinding(AthanorConfig config) {
-        this(config, Map::of);
-    }
-
     /** @param catalog the live GPU flavor catalog (the flavor API); it wins over {@code athanor.kubernetes.flavors} */
     public KubernetesBinding(AthanorConfig config, java.util.function.Supplier<Map<String, GpuFlavor>> catalog) {
         AthanorConfig.Kubernetes k = config.kubernetes();

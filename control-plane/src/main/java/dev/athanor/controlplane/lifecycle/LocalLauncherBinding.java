@@ -164,11 +164,6 @@ public class LocalLauncherBinding implements LauncherBinding {
         return gpuType;
     }
 
-    @Override
-    public List<String> placement(AttemptKey key) {
-        return List.of(); // one machine: the dispatcher places local workers on the node of their flavor
-    }
-
     /** One machine; one scheduler node per GPU model when models are mixed. */
     static String nodeName(String flavor, int flavors) {
         return flavors <= 1 ? "local" : "local/" + flavor;

@@ -24,7 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * One scheduling round for the dispatcher: read the store and the launcher's nodes, run the pure core
@@ -87,7 +86,7 @@ public class Scheduling {
         }
         List<Node> nodes = binding.gpuNodes(in.flavors());
         Snapshot snap = SnapshotFactory.build(now, in, nodes, config.scheduling().defaultCohort(), usage,
-                t -> binding.flavorFor(t, in.flavors()), (key, flavor) -> binding.placement(key));
+                t -> binding.flavorFor(t, in.flavors()), binding::placement);
         accrue(snap, now);
         Decision d = scheduler.schedule(snap);
         Map<String, SchedulingStore.PendingRow> pending = new HashMap<>(in.pending().size() * 2);
@@ -163,10 +162,5 @@ public class Scheduling {
         } catch (RuntimeException e) {
             LOG.warnf("cannot publish the queue: %s", e.getMessage());
         }
-    }
-
-    /** Parses a job id of the core back into a UUID. */
-    public static UUID id(String jobId) {
-        return UUID.fromString(jobId);
     }
 }

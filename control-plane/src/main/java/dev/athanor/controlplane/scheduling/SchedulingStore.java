@@ -53,8 +53,7 @@ public class SchedulingStore {
     }
 
     /** A job holding (or about to hold) resources. */
-    public record LiveRow(UUID id, int attempt, String team, Priority priority, Resources resources, String state,
-                          Instant since, Instant expectedEnd, boolean checkpointable, boolean preempting,
+    public record LiveRow(UUID id, int attempt, String team, Priority priority, Resources resources, Instant since, Instant expectedEnd, boolean checkpointable, boolean preempting,
                           String flavor) {
     }
 
@@ -124,22 +123,22 @@ public class SchedulingStore {
     @SuppressWarnings("unchecked")
     private List<LiveRow> live() {
         List<Object[]> rows = em.createNativeQuery("select j.id, j.attempt, j.team, j.priority, cast(j.resources as text), "
-                + "j.state, coalesce(a.started_at, a.created_at, j.updated_at), j.progress_eta, j.progress_at, "
+                + "coalesce(a.started_at, a.created_at, j.updated_at), j.progress_eta, j.progress_at, "
                 + "coalesce(j.labels ->> 'athanor.dev/checkpointable', 'false'), j.preempt_reason is not null, "
                 + "j.admitted_flavor from job j left join attempt a on a.job_id = j.id and a.number = j.attempt "
                 + "where j.state in ('ADMITTED', 'LAUNCHING', 'RUNNING')").getResultList();
         List<LiveRow> out = new ArrayList<>(rows.size());
         for (Object[] r : rows) {
-            Instant since = HistoryStore.instant(r[6]);
+            Instant since = HistoryStore.instant(r[5]);
             Instant end = null;
-            if (r[7] != null && r[8] != null) {
-                double eta = ((Number) r[7]).doubleValue();
+            if (r[6] != null && r[7] != null) {
+                double eta = ((Number) r[6]).doubleValue();
                 if (eta >= 0 && eta < 1e9) {
-                    end = HistoryStore.instant(r[8]).plusMillis((long) (eta * 1000));
+                    end = HistoryStore.instant(r[7]).plusMillis((long) (eta * 1000));
                 }
             }
             out.add(new LiveRow((UUID) r[0], ((Number) r[1]).intValue(), (String) r[2], Priority.valueOf((String) r[3]),
-                    resources(r[4], r[0]), (String) r[5], since, end, "true".equals(r[9]), Boolean.TRUE.equals(r[10]), (String) r[11]));
+                    resources(r[4], r[0]), since, end, "true".equals(r[8]), Boolean.TRUE.equals(r[9]), (String) r[10]));
         }
         return out;
     }

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -43,7 +42,7 @@ public final class SnapshotFactory {
      */
     public static Snapshot build(Instant now, SchedulingStore.Inputs in, List<Node> nodes, String defaultCohort,
                                  Map<String, DecayedUsage> usage, Function<String, String> flavorFor,
-                                 BiFunction<AttemptKey, String, List<String>> placement) {
+                                 Function<AttemptKey, List<String>> placement) {
         Map<String, Long> capacity = new TreeMap<>();
         Map<String, String> firstNodeOfFlavor = new HashMap<>();
         for (Node n : nodes) {
@@ -82,7 +81,7 @@ public final class SnapshotFactory {
             if (flavor == null) {
                 flavor = capacity.isEmpty() ? "unknown" : capacity.keySet().iterator().next();
             }
-            List<String> where = placement.apply(new AttemptKey(l.id(), l.attempt()), flavor);
+            List<String> where = placement.apply(new AttemptKey(l.id(), l.attempt()));
             if (where.size() != l.resources().workers()) {
                 String node = firstNodeOfFlavor.getOrDefault(flavor, "(unplaced)");
                 where = java.util.Collections.nCopies(l.resources().workers(), node);

@@ -253,17 +253,11 @@ public class JobStore {
      */
     @Transactional
     public Optional<JobView> admitAndRecordIntent(UUID id, String launcher, String why) {
-        return admitAndRecordIntent(id, launcher, why, null);
-    }
-
-    /** As {@link #admitAndRecordIntent(UUID, String, String)}, remembering the GPU flavor the attempt was admitted on. */
-    @Transactional
-    public Optional<JobView> admitAndRecordIntent(UUID id, String launcher, String why, String flavor) {
         JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (j == null || !JobState.PENDING.name().equals(j.state)) {
             return Optional.empty();
         }
-        return Optional.of(admit(j, launcher, why, flavor));
+        return Optional.of(admit(j, launcher, why, null));
     }
 
     /** One admission of a batch: the job, why it was admitted, and the GPU flavor (null for CPU-only jobs). */

@@ -30,7 +30,7 @@ class SnapshotFactoryTest {
     static Snapshot build(List<SchedulingStore.TeamRow> teams, List<SchedulingStore.QuotaRow> quotas,
                           List<SchedulingStore.PendingRow> pending) {
         return SnapshotFactory.build(NOW, new SchedulingStore.Inputs(teams, quotas, List.of("h200"), Map.of(), pending,
-                List.of()), NODES, "default", Map.of(), t -> t, (k, f) -> List.of());
+                List.of()), NODES, "default", Map.of(), t -> t, k -> List.of());
     }
 
     @Test
@@ -58,9 +58,9 @@ class SnapshotFactoryTest {
     @Test
     void runningJobsWithoutAKnownPlacementCountOnTheirFlavorsFirstNode() {
         SchedulingStore.LiveRow live = new SchedulingStore.LiveRow(UUID.randomUUID(), 1, "a", Priority.LOW,
-                new Resources(2, 2, null, 1, "1Gi"), "RUNNING", NOW.minusSeconds(600), null, false, false, "h200");
+                new Resources(2, 2, null, 1, "1Gi"), NOW.minusSeconds(600), null, false, false, "h200");
         Snapshot s = SnapshotFactory.build(NOW, new SchedulingStore.Inputs(List.of(), List.of(), List.of(), Map.of(),
-                List.of(), List.of(live)), NODES, "default", Map.of(), t -> t, (k, f) -> List.of());
+                List.of(), List.of(live)), NODES, "default", Map.of(), t -> t, k -> List.of());
         assertThat(s.running()).singleElement().satisfies(r -> {
             assertThat(r.workerNodes()).containsExactly("n1", "n1");
             assertThat(r.totalGpus()).isEqualTo(4);
