@@ -2,10 +2,8 @@ package dev.athanor.scheduler.sim;
 
 import dev.athanor.common.job.Priority;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +31,8 @@ import java.util.Map;
  */
 public final class AlibabaTrace {
 
+    private static final List<String> TIME_COLUMNS = List.of("creation_time", "deletion_time", "scheduled_time");
+
     public record Stats(int rows, int cpuOnly, int fractional, int noDuration, int pinnedFlavor, int jobs) {
     }
 
@@ -46,65 +46,68 @@ public final class AlibabaTrace {
                               boolean flatPriority, double nodeFraction) throws IOException {
         List<Workload.NodeSpec> nodes = new ArrayList<>();
         Map<String, Integer> seenPerModel = new HashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(nodesCsv, StandardCharsets.UTF_8)) {
-            Map<String, Integer> col = header(r.readLine());
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] c = line.split(",", -1);
-                int gpus = Integer.parseInt(c[col.get("gpu")].trim());
+        try (Csv csv = Csv.open(nodesCsv, List.of("sn", "gpu", "model"))) {
+            while (csv.next()) {
+                Csv.Row c = csv.row();
+                long gpus = c.number("gpu", 0);
                 if (gpus <= 0) {
                     continue;
                 }
-                String model = c[col.get("model")].trim().toLowerCase(Locale.ROOT);
+                String model = c.text("model").toLowerCase(Locale.ROOT);
+                if (model.isEmpty()) {
+                    throw c.error("model", "empty GPU model on a node with " + gpus + " GPUs");
+                }
                 int i = seenPerModel.merge(model, 1, Integer::sum) - 1;
                 // keep a deterministic, evenly spread fraction of each model's nodes (Bresenham): node i is kept when
                 // floor((i + 1) * f) > floor(i * f); the first node of every model is always kept
                 if (i > 0 && Math.floor((i + 1) * nodeFraction) <= Math.floor(i * nodeFraction)) {
                     continue;
                 }
-                nodes.add(new Workload.NodeSpec(c[col.get("sn")], model, gpus));
+                nodes.add(new Workload.NodeSpec(c.text("sn"), model, (int) gpus));
             }
         }
         List<JobSpec> jobs = new ArrayList<>();
         int rows = 0, cpuOnly = 0, fractional = 0, noDuration = 0, pinned = 0;
-        try (BufferedReader r = Files.newBufferedReader(pods, StandardCharsets.UTF_8)) {
-            Map<String, Integer> col = header(r.readLine());
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
+        try (Csv csv = Csv.open(pods, List.of("name", "num_gpu", "gpu_milli", "gpu_spec", "qos"))) {
+            for (String timeColumn : TIME_COLUMNS) {
+                if (!csv.has(timeColumn)) {
+                    throw new IllegalArgumentException(pods + ":1: missing column " + timeColumn + ": this looks like a "
+                            + "packing-only variant of the trace (name, cpu_milli, memory_mib, num_gpu, gpu_milli); "
+                            + "the replay needs creation_time, deletion_time and scheduled_time");
                 }
+            }
+            while (csv.next()) {
+                Csv.Row c = csv.row();
                 rows++;
-                String[] c = line.split(",", -1);
-                String name = c[col.get("name")];
-                int numGpu = parseInt(c[col.get("num_gpu")], 0);
+                String name = c.text("name");
+                long numGpu = c.number("num_gpu", 0);
                 if (numGpu <= 0) {
                     cpuOnly++;
                     continue;
                 }
-                int milli = parseInt(c[col.get("gpu_milli")], 1000);
+                long milli = c.number("gpu_milli", 1000);
+                if (milli < 0 || milli > 1000) {
+                    throw c.error("gpu_milli", "outside 0..1000: " + milli);
+                }
                 if (milli > 0 && milli < 1000) {
                     fractional++;
                 }
-                long created = parseLong(c[col.get("creation_time")], -1);
-                long deleted = parseLong(c[col.get("deletion_time")], -1);
-                long scheduled = parseLong(c[col.get("scheduled_time")], -1);
+                long created = c.number("creation_time", -1);
+                long deleted = c.number("deletion_time", -1);
+                long scheduled = c.number("scheduled_time", -1);
                 long start = scheduled >= 0 ? scheduled : created;
                 if (created < 0 || deleted < 0 || start < 0 || deleted - start <= 0) {
                     noDuration++;
                     continue;
                 }
                 long duration = deleted - start;
-                String spec = c[col.get("gpu_spec")].trim();
+                String spec = c.text("gpu_spec");
                 String flavor = null;
                 if (!spec.isEmpty() && !spec.contains("|")) {
                     flavor = spec.toLowerCase(Locale.ROOT);
                     pinned++;
                 }
-                String qos = c[col.get("qos")].trim();
+                String qos = c.text("qos");
                 Priority p = flatPriority ? Priority.NORMAL : switch (qos) {
                     case "BE" -> Priority.LOW;
                     case "Guaranteed" -> Priority.HIGH;
@@ -112,8 +115,11 @@ public final class AlibabaTrace {
                 };
                 int team = (int) Long.remainderUnsigned(fnv1a(name), teams);
                 long arrival = (long) Math.floor(created / compress);
-                jobs.add(new JobSpec(name, team, 1, numGpu, flavor, arrival, duration, duration, p, false));
+                jobs.add(new JobSpec(name, team, 1, (int) numGpu, flavor, arrival, duration, duration, p, 0));
             }
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException(nodesCsv + ": no node with a GPU");
         }
         List<String> teamNames = new ArrayList<>();
         for (int i = 0; i < teams; i++) {
@@ -135,24 +141,5 @@ public final class AlibabaTrace {
             h *= 0x100000001b3L;
         }
         return h;
-    }
-
-    private static Map<String, Integer> header(String line) {
-        Map<String, Integer> m = new HashMap<>();
-        String[] h = line.split(",", -1);
-        for (int i = 0; i < h.length; i++) {
-            m.put(h[i].trim(), i);
-        }
-        return m;
-    }
-
-    private static int parseInt(String s, int dflt) {
-        s = s.trim();
-        return s.isEmpty() ? dflt : (int) Double.parseDouble(s);
-    }
-
-    private static long parseLong(String s, long dflt) {
-        s = s.trim();
-        return s.isEmpty() ? dflt : (long) Double.parseDouble(s);
     }
 }

@@ -28,8 +28,10 @@ import java.util.TreeMap;
 /**
  * Discrete-event replay of a workload through a policy in virtual time: arrivals, completions and scheduling cycles
  * every {@code cycleSeconds} (cycles are skipped while nothing can change, up to {@code maxIdleSeconds}). Admitted jobs
- * start at the cycle time; preempted jobs go back to the queue with their original arrival time (a checkpointable
- * victim keeps its progress, others restart from zero).
+ * start at the cycle time; preempted jobs go back to the queue with their original arrival time and keep the work up
+ * to their last checkpoint ({@link JobSpec#keptProgress}; jobs that never checkpoint restart from zero). The work
+ * lost is wasted GPU time; goodput counts only the GPU time of work that was kept (completed, or saved at a
+ * checkpoint before a preemption).
  */
 public final class Simulation {
 
@@ -52,6 +54,7 @@ public final class Simulation {
         long end = -1;
         int[] nodes;
         RunningJob running;
+        int preemptions;
         boolean isPending, isRunning, dropped;
 
         Job(JobSpec spec, List<String> teamNames) {
@@ -138,6 +141,7 @@ public final class Simulation {
                 }
                 busy -= c.spec.gpus();
                 teamAlloc[c.spec.team()] -= c.spec.gpus();
+                acc.useful(c.lastStart, c.end, c.spec.gpus());
                 acc.finished(c);
             }
             acc.advance(t, lastT, busy, teamAlloc, fair, !pending.isEmpty(), sum(teamPendingGpus) >= capacity - busy);
@@ -204,8 +208,11 @@ public final class Simulation {
                     busy -= v.spec.gpus();
                     teamAlloc[v.spec.team()] -= v.spec.gpus();
                     long ran = t - v.lastStart;
-                    v.remaining = v.spec.checkpointable() ? Math.max(1, v.remaining - ran) : v.spec.duration();
-                    acc.wasted(v.spec.checkpointable() ? 0 : ran * v.spec.gpus());
+                    long kept = Math.min(v.spec.keptProgress(ran), v.remaining - 1);
+                    v.remaining -= kept;
+                    v.preemptions++;
+                    acc.useful(v.lastStart, v.lastStart + kept, v.spec.gpus());
+                    acc.wasted((ran - kept) * v.spec.gpus());
                     v.isPending = true;
                     pending.put(v.spec.id(), v);
                     teamPendingGpus[v.spec.team()] += v.spec.gpus();
@@ -343,6 +350,8 @@ public final class Simulation {
         final Map<String, List<Long>> waits = new TreeMap<>(), jcts = new TreeMap<>();
         final Map<String, Long> maxWait = new TreeMap<>();
         final List<String> unschedulableSamples = new ArrayList<>();
+        /** Saturated windows [start, end), in time order and merged; segments of kept work (start, end, GPUs). */
+        final LongList satWindows = new LongList(), usefulSegments = new LongList();
 
         Acc(int teams) {
             allocArea = new double[teams];
@@ -362,6 +371,13 @@ public final class Simulation {
             if (backlog && saturated) {
                 satBusyArea += busy * dt;
                 satTime += dt;
+                int n = satWindows.size();
+                if (n > 0 && satWindows.get(n - 1) == from) {
+                    satWindows.set(n - 1, to);
+                } else {
+                    satWindows.add(from);
+                    satWindows.add(to);
+                }
             }
             if (backlog) {
                 backlogBusyArea += busy * dt;
@@ -383,6 +399,50 @@ public final class Simulation {
 
         void wasted(long gpuSeconds) {
             wastedGpuSeconds += gpuSeconds;
+        }
+
+        void useful(long start, long end, long gpus) {
+            if (end > start) {
+                usefulSegments.add(start);
+                usefulSegments.add(end);
+                usefulSegments.add(gpus);
+            }
+        }
+
+        /** GPU-seconds of kept work that fell inside saturated windows (a sweep over both, each sorted by time). */
+        double usefulWhileSaturated() {
+            int segs = usefulSegments.size() / 3;
+            long[] times = new long[2 * segs];
+            long[] deltas = new long[2 * segs];
+            Integer[] order = new Integer[2 * segs];
+            for (int i = 0; i < segs; i++) {
+                times[2 * i] = usefulSegments.get(3 * i);
+                times[2 * i + 1] = usefulSegments.get(3 * i + 1);
+                deltas[2 * i] = usefulSegments.get(3 * i + 2);
+                deltas[2 * i + 1] = -usefulSegments.get(3 * i + 2);
+            }
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparingLong(i -> times[i]));
+            double area = 0;
+            long level = 0;
+            int w = 0;
+            for (int k = 0; k < order.length; k++) {
+                long from = times[order[k]];
+                level += deltas[order[k]];
+                long to = k + 1 < order.length ? times[order[k + 1]] : from;
+                while (w < satWindows.size() && satWindows.get(w + 1) <= from) {
+                    w += 2;
+                }
+                for (int x = w; x < satWindows.size() && satWindows.get(x) < to; x += 2) {
+                    long overlap = Math.min(to, satWindows.get(x + 1)) - Math.max(from, satWindows.get(x));
+                    if (overlap > 0) {
+                        area += (double) level * overlap;
+                    }
+                }
+            }
+            return area;
         }
 
         void unschedulable(Job j, String why) {
@@ -419,10 +479,16 @@ public final class Simulation {
             double util = backlogTime > 0 ? backlogBusyArea / (capacity * backlogTime) : 0;
             double sat = satTime > 0 ? satBusyArea / (capacity * satTime) : 0;
             double span = Math.max(1, last - first);
+            double goodput = satTime > 0 ? usefulWhileSaturated() / (capacity * satTime) : 0;
+            int mostPreempted = 0;
+            for (Job j : jobs) {
+                mostPreempted = Math.max(mostPreempted, j.preemptions);
+            }
             return new SimResult(policy, jobs.size(), admissions, preemptions, unschedulable, unfinished, sat, util,
                     busyArea / (capacity * span), satTime, backlogTime, span, jain, normalized, classes, cycles,
                     schedNanos / 1e9, wallNanos / 1e9, admissions / Math.max(1e-9, schedNanos / 1e9),
-                    wastedGpuSeconds, List.copyOf(unschedulableSamples), waitsById(jobs));
+                    wastedGpuSeconds, List.copyOf(unschedulableSamples), waitsById(jobs), goodput, busyArea,
+                    mostPreempted);
         }
 
         static Map<String, Long> waitsById(List<Job> jobs) {

@@ -28,26 +28,27 @@ import java.util.Map;
 public final class SimulatorMain {
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = parse(args);
-        String which = a.getOrDefault("workload", "all");
-        double[] weights = parseWeights(a.getOrDefault("weights", "1,1,2,4"));
-        int teams = Integer.parseInt(a.getOrDefault("teams", String.valueOf(weights.length)));
-        if (teams != weights.length) {
-            double[] w = new double[teams];
-            for (int i = 0; i < teams; i++) {
-                w[i] = weights[i % weights.length];
-            }
-            weights = w;
+        try {
+            run(args);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
         }
+    }
+
+    private static void run(String[] args) throws Exception {
+        Map<String, String> a = parse(args);
+        if (a.containsKey("suite")) {
+            RobustnessSuite.run(a);
+            return;
+        }
+        String which = a.getOrDefault("workload", "all");
+        double[] weights = weights(a);
+        int teams = weights.length;
         long cycle = Long.parseLong(a.getOrDefault("cycle", "10"));
-        SchedulerConfig cfg = SchedulerConfig.defaults()
-                .withReservationAfter(Duration.ofSeconds(Long.parseLong(a.getOrDefault("reserve-after", "1800"))))
-                .withMinRuntime(Duration.ofSeconds(Long.parseLong(a.getOrDefault("min-runtime", "600"))))
-                .withUsageWeight(Double.parseDouble(a.getOrDefault("usage-weight", "0.5")))
-                .withUsageHalfLife(Duration.ofHours(Long.parseLong(a.getOrDefault("half-life-hours", "24"))));
-        double guaranteed = Double.parseDouble(a.getOrDefault("guaranteed", "0.5"));
-        Simulation.Options opt = new Simulation.Options(cycle, Long.parseLong(a.getOrDefault("max-idle", "300")),
-                cfg.usageHalfLife());
+        SchedulerConfig cfg = config(a);
+        double guaranteed = guaranteed(a);
+        Simulation.Options opt = options(a, cfg);
 
         StringBuilder json = new StringBuilder("{\"benchmark\":\"scheduler-simulator\",\"cores\":")
                 .append(Runtime.getRuntime().availableProcessors())
@@ -118,6 +119,36 @@ public final class SimulatorMain {
         System.out.println(json);
     }
 
+    static SchedulerConfig config(Map<String, String> a) {
+        return SchedulerConfig.defaults()
+                .withReservationAfter(Duration.ofSeconds(Long.parseLong(a.getOrDefault("reserve-after", "1800"))))
+                .withMinRuntime(Duration.ofSeconds(Long.parseLong(a.getOrDefault("min-runtime", "600"))))
+                .withUsageWeight(Double.parseDouble(a.getOrDefault("usage-weight", "0.5")))
+                .withUsageHalfLife(Duration.ofHours(Long.parseLong(a.getOrDefault("half-life-hours", "24"))));
+    }
+
+    static double guaranteed(Map<String, String> a) {
+        return Double.parseDouble(a.getOrDefault("guaranteed", "0.5"));
+    }
+
+    static Simulation.Options options(Map<String, String> a, SchedulerConfig cfg) {
+        return new Simulation.Options(Long.parseLong(a.getOrDefault("cycle", "10")),
+                Long.parseLong(a.getOrDefault("max-idle", "300")), cfg.usageHalfLife());
+    }
+
+    static double[] weights(Map<String, String> a) {
+        double[] weights = parseWeights(a.getOrDefault("weights", "1,1,2,4"));
+        int teams = Integer.parseInt(a.getOrDefault("teams", String.valueOf(weights.length)));
+        if (teams == weights.length) {
+            return weights;
+        }
+        double[] w = new double[teams];
+        for (int i = 0; i < teams; i++) {
+            w[i] = weights[i % weights.length];
+        }
+        return w;
+    }
+
     private static boolean runAll(Workload w, SchedulerConfig cfg, double guaranteed, Simulation.Options opt,
                                   StringBuilder json, boolean first, List<String> verdicts, String extra) {
         System.out.println();
@@ -129,15 +160,9 @@ public final class SimulatorMain {
         printTable(rs);
         SimResult ath = rs.get(0), fifo = rs.get(1);
         double smallRatio = fifo.p95Wait("1") > 0 ? ath.p95Wait("1") / fifo.p95Wait("1") : 0;
-        verdicts.add(String.format(Locale.ROOT, "%s: utilization under backlog %.3f >= 0.90: %s", w.name(), ath.utilization(),
-                ath.utilization() >= 0.9 ? "MET" : "NOT MET"));
-        verdicts.add(String.format(Locale.ROOT, "%s: 1-GPU p95 wait %.0f s vs FIFO %.0f s (ratio %.3f <= 0.5): %s", w.name(),
-                ath.p95Wait("1"), fifo.p95Wait("1"), smallRatio, smallRatio <= 0.5 ? "MET" : "NOT MET"));
-        verdicts.add(String.format(Locale.ROOT, "%s: Jain fairness %.3f >= 0.9: %s", w.name(), ath.jain(),
-                ath.jain() >= 0.9 ? "MET" : "NOT MET"));
-        verdicts.add(String.format(Locale.ROOT, "%s: no starvation (every schedulable job started; max wait %.0f s, "
-                        + "FIFO max wait %.0f s): %s", w.name(), ath.maxWait(), fifo.maxWait(),
-                ath.unfinished() == 0 ? "MET" : "NOT MET (" + ath.unfinished() + " never started)"));
+        for (Targets.Verdict v : Targets.BRIEF.check(w.name(), ath, fifo)) {
+            verdicts.add(v.toString());
+        }
         if (!first) {
             json.append(',');
         }
@@ -154,13 +179,14 @@ public final class SimulatorMain {
         return false;
     }
 
-    private static void printTable(List<SimResult> rs) {
-        System.out.printf(Locale.ROOT, "%-8s %7s %7s %6s %6s %6s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n",
-                "policy", "util", "util+", "jain", "preem", "unsch", "w1 mean", "w1 p95", "w24 mean", "w24 p95",
-                "w8 mean", "w8 p95", "max wait", "cycles", "sched s");
+    static void printTable(List<SimResult> rs) {
+        System.out.printf(Locale.ROOT, "%-8s %7s %7s %6s %6s %6s %6s %6s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n",
+                "policy", "goodput", "util", "waste", "jain", "preem", "p/job", "unsch", "w1 mean", "w1 p95", "w24 mean",
+                "w24 p95", "w8 mean", "w8 p95", "max wait", "cycles", "sched s");
         for (SimResult r : rs) {
-            System.out.printf(Locale.ROOT, "%-8s %7.3f %7.3f %6.3f %6d %6d %9s %9s %9s %9s %9s %9s %9s %6d %8.2f%n",
-                    r.policy(), r.utilization(), r.utilizationAnyPending(), r.jain(), r.preemptions(), r.unschedulable(),
+            System.out.printf(Locale.ROOT, "%-8s %7.3f %7.3f %5.1f%% %6.3f %6d %6.3f %6d %9s %9s %9s %9s %9s %9s %9s %6d %8.2f%n",
+                    r.policy(), r.goodput(), r.utilization(), 100 * r.wastedShare(), r.jain(), r.preemptions(),
+                    r.preemptionsPerJob(), r.unschedulable(),
                     dur(cls(r, "1").meanWait()), dur(cls(r, "1").p95Wait()), dur(cls(r, "2-4").meanWait()),
                     dur(cls(r, "2-4").p95Wait()), dur(cls(r, "8+").meanWait()), dur(cls(r, "8+").p95Wait()),
                     dur(r.maxWait()), r.cycles(), r.schedulerSeconds());
@@ -173,8 +199,9 @@ public final class SimulatorMain {
                     dur(cls(r, "2-4").p95Jct()), dur(cls(r, "8+").meanJct()), dur(cls(r, "8+").p95Jct()),
                     fmtShares(r.normalizedShares()));
         }
-        System.out.println("util = GPU-time utilization under backlog (pending GPUs >= free GPUs); util+ = while any job was "
-                + "pending; w = wait (first start - arrival), jct = completion - arrival, by size class 1 / 2-4 / 8+ GPUs");
+        System.out.println("goodput = GPU time of kept work (completed or checkpointed) / capacity while under backlog "
+                + "(pending GPUs >= free GPUs); util = busy GPU time / capacity under backlog (counts work a preemption "
+                + "threw away); waste = share of used GPU-seconds thrown away; p/job = preemptions per job; w = wait (first start - arrival), jct = completion - arrival, by size class 1 / 2-4 / 8+ GPUs");
     }
 
     private static String fmtShares(Map<String, Double> m) {
@@ -187,7 +214,7 @@ public final class SimulatorMain {
         return r.classes().getOrDefault(c, new SimResult.ClassStats(0, 0, 0, 0, 0, 0));
     }
 
-    private static String dur(double s) {
+    static String dur(double s) {
         if (s < 120) {
             return String.format(Locale.ROOT, "%.0fs", s);
         }
@@ -200,17 +227,21 @@ public final class SimulatorMain {
         return String.format(Locale.ROOT, "%.1fd", s / 86400);
     }
 
-    private static void appendResult(StringBuilder j, SimResult r) {
+    static void appendResult(StringBuilder j, SimResult r) {
         j.append('"').append(r.policy()).append("\":{")
                 .append(String.format(Locale.ROOT,
                         "\"utilization\":%.4f,\"utilizationAnyPending\":%.4f,\"overallUtilization\":%.4f,\"saturatedSeconds\":%.0f,\"backlogSeconds\":%.0f,\"spanSeconds\":%.0f,"
                                 + "\"jain\":%.4f,\"preemptions\":%d,\"admissions\":%d,\"unschedulable\":%d,\"unfinished\":%d,"
                                 + "\"maxWaitSeconds\":%.0f,\"cycles\":%d,\"schedulerSeconds\":%.3f,\"wallSeconds\":%.3f,"
-                                + "\"admissionsPerSchedulerSecond\":%.0f,\"wastedGpuSeconds\":%.0f,\"classes\":{",
+                                + "\"admissionsPerSchedulerSecond\":%.0f,\"wastedGpuSeconds\":%.0f,\"goodput\":%.4f,"
+                                + "\"usedGpuSeconds\":%.0f,\"wastedShare\":%.5f,\"preemptionsPerJob\":%.4f,"
+                                + "\"mostPreemptionsOfOneJob\":%d,\"classes\":{",
                         r.utilization(), r.utilizationAnyPending(), r.overallUtilization(), r.saturatedSeconds(),
                         r.backlogSeconds(), r.spanSeconds(), r.jain(),
                         r.preemptions(), r.admissions(), r.unschedulable(), r.unfinished(), r.maxWait(), r.cycles(),
-                        r.schedulerSeconds(), r.wallSeconds(), r.admissionsPerSchedulerSecond(), r.wastedGpuSeconds()));
+                        r.schedulerSeconds(), r.wallSeconds(), r.admissionsPerSchedulerSecond(), r.wastedGpuSeconds(),
+                        r.goodput(), r.usedGpuSeconds(), r.wastedShare(), r.preemptionsPerJob(),
+                        r.mostPreemptionsOfOneJob()));
         boolean f = true;
         for (Map.Entry<String, SimResult.ClassStats> e : r.classes().entrySet()) {
             SimResult.ClassStats c = e.getValue();
@@ -256,7 +287,7 @@ public final class SimulatorMain {
                 System.out.println("see the javadoc of SimulatorMain / scheduler/README.md");
                 System.exit(0);
             }
-            if (k.equals("flat-priority")) {
+            if (k.equals("flat-priority") || k.equals("suite") || k.equals("with-static")) {
                 m.put(k, "true");
             } else {
                 if (i + 1 >= args.length) {
@@ -277,7 +308,7 @@ public final class SimulatorMain {
         return w;
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 }

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * requested / GPU-seconds available over the arrival window) is {@code load}, so {@code load > 1} builds a continuous
  * backlog. Size mix: 60% 1 GPU, 25% 2-4 GPUs (2, 4 or a 2x2 gang), 15% 8 GPUs (1x8 or a 2x4 gang). Durations are
  * log-normal (median 30 min for 1-4 GPUs, 2 h for 8 GPUs, capped at 12 h); the reported estimate is the duration times
- * U(1, 1.5). 10% HIGH, 10% LOW priority; half the jobs are checkpointable; half accept any flavor.
+ * U(1, 1.5). 10% HIGH, 10% LOW priority; half the jobs checkpoint every 10 minutes; half accept any flavor.
  */
 public final class SyntheticWorkload {
 
@@ -65,7 +65,7 @@ public final class SyntheticWorkload {
             String flavor = fu < 0.5 ? null : flavors.get(rnd.nextInt(flavors.size()));
             int team = rnd.nextInt(weights.length);
             jobs.add(new JobSpec(String.format("syn-%06d", k++), team, workers, g, flavor, arrival, duration, estimate,
-                    prio, rnd.nextBoolean()));
+                    prio, rnd.nextBoolean() ? 600 : 0));
             total += (double) duration * workers * g;
         }
         String notes = String.format("synthetic seed=%d, %d nodes x %d GPUs (%s), weights %s, load %.2f over %d s, %d jobs",
@@ -91,7 +91,7 @@ public final class SyntheticWorkload {
         for (int k = 0; k < jobCount; k++) {
             long d = 5 + rnd.nextInt(10);
             jobs.add(new JobSpec(String.format("burst-%06d", k), rnd.nextInt(teamCount), 1, 1, null, 0, d, d,
-                    Priority.NORMAL, false));
+                    Priority.NORMAL, 0));
         }
         return new Workload("burst", ns, teams, weights, jobs,
                 String.format("burst: %d jobs of 1 GPU, 5-14 s, queued at t=0; %d nodes x %d GPUs; %d teams",

@@ -24,6 +24,11 @@ public record Workload(String name, List<NodeSpec> nodes, List<String> teamNames
 
     public static final String COHORT = "all";
 
+    /** The same cluster and teams with other jobs (a variant of this workload). */
+    public Workload withJobs(String newName, List<JobSpec> newJobs, String newNotes) {
+        return new Workload(newName, nodes, teamNames, weights, List.copyOf(newJobs), newNotes);
+    }
+
     public Map<String, Long> capacityByFlavor() {
         Map<String, Long> cap = new TreeMap<>();
         for (NodeSpec n : nodes) {

@@ -69,7 +69,7 @@ class SimulationProperties {
             for (long t = 0; t < 8 * 3600; t += 20) { // each team alone could fill the cluster twice over
                 long d = 600 + r.nextInt(600);
                 int g = r.nextInt(4) == 0 ? 2 : 1;
-                jobs.add(new JobSpec(String.format("j%06d", k++), team, 1, g, null, t, d, d, Priority.NORMAL, false));
+                jobs.add(new JobSpec(String.format("j%06d", k++), team, 1, g, null, t, d, d, Priority.NORMAL, 0));
             }
         }
         Workload w = new Workload("fair", nodes, List.of("one", "two", "three"), weights, jobs, "");
@@ -91,10 +91,10 @@ class SimulationProperties {
         while (t < 6 * 3600) {
             long d = 200 + r.nextInt((int) MAX_SMALL_SECONDS - 200);
             long est = (long) Math.ceil(d * (1 + 0.5 * r.nextDouble()));
-            jobs.add(new JobSpec(String.format("s%05d", k++), 0, 1, 1, null, t, d, est, Priority.NORMAL, false));
+            jobs.add(new JobSpec(String.format("s%05d", k++), 0, 1, 1, null, t, d, est, Priority.NORMAL, 0));
             t += 1 + r.nextInt(139);
         }
-        jobs.add(new JobSpec("big", 0, 1, 8, null, 3600, 3600, 3600, Priority.NORMAL, false));
+        jobs.add(new JobSpec("big", 0, 1, 8, null, 3600, 3600, 3600, Priority.NORMAL, 0));
         return new Workload("starvation", nodes, List.of("a"), new double[]{1}, jobs, "");
     }
 }
