@@ -28,9 +28,11 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -79,8 +81,9 @@ public class TokenResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create an API token; the response shows the secret once",
-            description = "For yourself by default. For another subject: cluster admins always; team admins when every "
-                    + "team that subject belongs to is one they administer. clusterAdmin: true only by cluster admins. "
+            description = "For yourself by default. For another subject: cluster admins always; team admins only for a "
+                    + "subject created for a team they administer (its home team) that holds no cluster-admin token and "
+                    + "belongs to no other team. clusterAdmin: true only by cluster admins. "
                     + "expiresInDays 1-365 (default 90). The subject is created if new.")
     public Response createToken(String body) {
         CreateToken req = Bodies.read(body, CreateToken.class);
@@ -169,16 +172,21 @@ public class TokenResource {
     }
 
     /**
-     * Whether {@code c} may create, list and revoke the tokens of {@code subject}: itself; cluster admins anyone; team
-     * admins a subject all of whose teams they administer (so a team admin can never act as a member of a team they
-     * do not administer).
+     * Whether {@code c} may create, list and revoke the tokens of {@code subject}: itself; cluster admins anyone; a team
+     * admin only a subject created for a team it administers (its home team), that never held a cluster-admin token
+     * and belongs to no team it does not administer. Adding a subject to a team never makes it manageable.
      */
     boolean mayManage(Caller c, String subject) {
         if (c.clusterAdmin() || c.subject().equals(subject)) {
             return true;
         }
-        Map<String, Role> theirs = store.memberships(subject);
-        return !theirs.isEmpty() && theirs.keySet().stream().allMatch(t -> c.can(t, Role.TEAM_ADMIN));
+        Set<String> adminOf = new HashSet<>();
+        c.teams().forEach((team, role) -> {
+            if (role.atLeast(Role.TEAM_ADMIN)) {
+                adminOf.add(team);
+            }
+        });
+        return !adminOf.isEmpty() && store.manageableByTeamAdmin(subject, adminOf);
     }
 
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -82,6 +83,25 @@ public class IdentityStore {
         em.createNativeQuery("insert into subject (name, cluster_admin, created_at) values (?1, ?2, ?3) "
                         + "on conflict (name) do " + (clusterAdmin ? "update set cluster_admin = true" : "nothing"))
                 .setParameter(1, subject).setParameter(2, clusterAdmin).setParameter(3, JobStore.now()).executeUpdate();
+    }
+
+    /**
+     * Whether a team admin of the teams {@code adminOf} may manage {@code subject}'s tokens: only a subject created for
+     * one of those teams (its home team, still a member there) that never held a cluster-admin token and belongs to no
+     * other team. Adding a subject to a team never makes it manageable (defect 2 of issue 8).
+     */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public boolean manageableByTeamAdmin(String subject, Set<String> adminOf) {
+        List<Object[]> rows = em.createNativeQuery("select s.home_team, s.cluster_admin or exists (select 1 "
+                        + "from api_token t where t.subject = s.name and t.cluster_admin) from subject s where s.name = ?1")
+                .setParameter(1, subject).getResultList();
+        if (rows.isEmpty() || rows.get(0)[0] == null || Boolean.TRUE.equals(rows.get(0)[1])) {
+            return false;
+        }
+        String home = (String) rows.get(0)[0];
+        Map<String, Role> theirs = memberships(subject);
+        return adminOf.contains(home) && theirs.containsKey(home) && adminOf.containsAll(theirs.keySet());
     }
 
     /**
@@ -156,11 +176,16 @@ public class IdentityStore {
                 HistoryStore.instant(r[4]));
     }
 
-    /** Gives {@code subject} {@code role} in {@code team} (creating the subject); returns the previous role. */
+    /**
+     * Gives {@code subject} {@code role} in {@code team}; returns the previous role. A subject created here gets
+     * {@code team} as its home team (see {@link #manageableByTeamAdmin}); an existing subject keeps its own.
+     */
     @Transactional
     public Optional<Role> setRole(String team, String subject, Role role) {
         Optional<Role> before = member(team, subject).map(Member::role);
-        ensureSubject(subject, false);
+        em.createNativeQuery("insert into subject (name, cluster_admin, created_at, home_team) values (?1, false, ?2, ?3) "
+                        + "on conflict (name) do nothing")
+                .setParameter(1, subject).setParameter(2, JobStore.now()).setParameter(3, team).executeUpdate();
         Instant now = JobStore.now();
         em.createNativeQuery("insert into membership (team, subject, role, created_at, updated_at) "
                         + "values (?1, ?2, ?3, ?4, ?4) on conflict (team, subject) do update set role = ?3, updated_at = ?4")

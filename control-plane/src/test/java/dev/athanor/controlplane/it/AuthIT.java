@@ -301,6 +301,47 @@ class AuthIT {
     }
 
     @Test
+    @Order(5)
+    void defect2TeamAdminCannotTakeOverClusterAdminTokens() {
+        // the exact sequence of issue 8: the team admin adds subject admin to its own team ...
+        as(carol).contentType(ContentType.JSON).body(Map.of("role", "MEMBER"))
+                .put("/api/v1/teams/" + teamA + "/members/admin").then().statusCode(201);
+        String bootstrapId = admin().get("/api/v1/whoami").then().extract().path("token.id");
+        // ... and still cannot list, revoke or mint admin's tokens
+        as(carol).queryParam("subject", "admin").get("/api/v1/tokens").then().statusCode(403)
+                .contentType("application/problem+json");
+        as(carol).delete("/api/v1/tokens/" + bootstrapId).then().statusCode(404);
+        as(carol).contentType(ContentType.JSON).body(Map.of("name", "takeover", "subject", "admin"))
+                .post("/api/v1/tokens").then().statusCode(403);
+        admin().get("/api/v1/whoami").then().statusCode(200).body("clusterAdmin", equalTo(true));
+        admin().delete("/api/v1/teams/" + teamA + "/members/admin").then().statusCode(204);
+
+        // a member of another team, added to the team admin's team, stays out of its reach
+        String bobSubject = subjectOf(bob);
+        as(carol).contentType(ContentType.JSON).body(Map.of("role", "MEMBER"))
+                .put("/api/v1/teams/" + teamA + "/members/" + bobSubject).then().statusCode(201);
+        as(carol).queryParam("subject", bobSubject).get("/api/v1/tokens").then().statusCode(403);
+        as(carol).contentType(ContentType.JSON).body(Map.of("name", "x", "subject", bobSubject))
+                .post("/api/v1/tokens").then().statusCode(403);
+        as(carol).delete("/api/v1/teams/" + teamA + "/members/" + bobSubject).then().statusCode(204);
+
+        // a subject created for the team is manageable until it joins another team or holds a cluster-admin token
+        String erin = unique("erin");
+        as(carol).contentType(ContentType.JSON).body(Map.of("role", "MEMBER"))
+                .put("/api/v1/teams/" + teamA + "/members/" + erin).then().statusCode(201);
+        token(carol, erin);
+        as(carol).queryParam("subject", erin).get("/api/v1/tokens").then().statusCode(200)
+                .body("items.size()", equalTo(1));
+        member(teamB, erin, "VIEWER");
+        as(carol).queryParam("subject", erin).get("/api/v1/tokens").then().statusCode(403);
+        admin().delete("/api/v1/teams/" + teamB + "/members/" + erin).then().statusCode(204);
+        as(carol).queryParam("subject", erin).get("/api/v1/tokens").then().statusCode(200);
+        admin().contentType(ContentType.JSON).body(Map.of("name", "ops", "subject", erin, "clusterAdmin", true))
+                .post("/api/v1/tokens").then().statusCode(201);
+        as(carol).queryParam("subject", erin).get("/api/v1/tokens").then().statusCode(403);
+    }
+
+    @Test
     @Order(6)
     void whoamiShowsSubjectRolesAndTheTokenUsed() {
         as(alice).get("/api/v1/whoami").then().statusCode(200)
