@@ -222,6 +222,11 @@ public final class KubernetesLauncher implements Launcher {
             LOG.log(System.Logger.Level.INFO, "attempt {0} already ended; not launching it again", key);
             return;
         }
+        String team = request.job() == null ? null : request.job().team();
+        if (!request.secretNames().isEmpty() && !dev.athanor.common.secret.SecretNames.valid(team)) {
+            throw new LaunchException("attempt " + key + " names secrets but its team '" + team
+                    + "' cannot own any (not a DNS label)", false, null);
+        }
         List<Pod> desired = model.pods(request, priority);
         Service svc = model.service(request);
         Tracked t = tracked.compute(key, (k, old) -> {

@@ -6,6 +6,7 @@ import dev.athanor.common.json.Json;
 import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.launch.LaunchRequest;
 import dev.athanor.common.launch.WorkerContract;
+import dev.athanor.common.secret.SecretNames;
 import dev.athanor.common.launch.WorkerJob;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -270,9 +271,11 @@ public final class WorkerPodModel {
         env.add(new EnvVarBuilder().withName("ATHANOR_NODE_NAME").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build());
         for (String s : req.secretNames()) {
-            // by reference only: the value never enters the pod spec, a log or the control plane's memory
+            // by reference only: the value never enters the pod spec, a log or the control plane's memory; and only
+            // to the job's own team's Secret (the name is derived from the team, never taken from the spec alone)
             env.add(new EnvVarBuilder().withName(WorkerContract.secretEnvName(s)).withNewValueFrom()
-                    .withNewSecretKeyRef().withName(s).withKey(config.secretKey()).withOptional(false)
+                    .withNewSecretKeyRef().withName(SecretNames.kubernetesName(job.team(), s))
+                    .withKey(config.secretKey()).withOptional(false)
                     .endSecretKeyRef().endValueFrom().build());
         }
         return env;

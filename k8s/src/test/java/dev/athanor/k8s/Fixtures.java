@@ -31,7 +31,7 @@ final class Fixtures {
     static LaunchRequest request(AttemptKey key, int workers, int gpus, String gpuType, List<String> secrets,
                                  Duration maxRuntime) {
         Resources r = new Resources(gpus, workers, gpuType, 4.0, "32Gi");
-        WorkerJob job = new WorkerJob(key.jobId(), key.attempt(), 0, "qwen2vl-lora", "Vision Team", JobKind.FINE_TUNE, r,
+        WorkerJob job = new WorkerJob(key.jobId(), key.attempt(), 0, "qwen2vl-lora", "vision", JobKind.FINE_TUNE, r,
                 JsonNodeFactory.instance.objectNode().put("config", "qwen2vl_lora_sft.yaml"));
         return new LaunchRequest(key, job, r, secrets, maxRuntime, null);
     }

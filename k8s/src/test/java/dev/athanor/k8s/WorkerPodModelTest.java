@@ -50,7 +50,7 @@ class WorkerPodModelTest {
                 "app.kubernetes.io/name", "athanor-worker",
                 "app.kubernetes.io/managed-by", "athanor",
                 "app.kubernetes.io/part-of", "athanor",
-                "athanor.dev/team", "Vision-Team",
+                "athanor.dev/team", "vision",
                 "athanor.dev/job", key.jobId().toString(),
                 "athanor.dev/attempt", "1",
                 "athanor.dev/kind", "fine-tune",
@@ -119,7 +119,8 @@ class WorkerPodModelTest {
 
         EnvVar secret = env.get("ATHANOR_SECRET_OPENAI_KEY");
         assertThat(secret.getValue()).isNull();
-        assertThat(secret.getValueFrom().getSecretKeyRef().getName()).isEqualTo("openai-key");
+        // the job's own team's Secret, never a Secret named by the spec alone (issue 8, defect 1)
+        assertThat(secret.getValueFrom().getSecretKeyRef().getName()).isEqualTo("athanor-team.vision.openai-key");
         assertThat(secret.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("value");
         // no plain env value anywhere holds anything but non-secret configuration
         assertThat(c.getEnv()).filteredOn(e -> e.getName().startsWith(WorkerContract.SECRET_PREFIX))

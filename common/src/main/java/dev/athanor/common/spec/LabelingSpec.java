@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * Labels every image in {@code inputDir} with a VLM served behind an OpenAI-compatible {@code /v1/chat/completions}
  * endpoint (vLLM). Images are sent as base64 data URLs. The API key is never part of the spec: {@code apiKeySecret}
- * names a secret the launcher injects as {@code ATHANOR_SECRET_<NAME>} (or a Kubernetes secretKeyRef).
+ * names a secret of the job's team the launcher injects as {@code ATHANOR_SECRET_<NAME>} (or a Kubernetes secretKeyRef).
  */
 public record LabelingSpec(
         @NotBlank(message = "is required: a directory of images to label") String inputDir,
@@ -60,5 +60,12 @@ public record LabelingSpec(
     @JsonIgnore
     public JobKind kind() {
         return JobKind.LABELING;
+    }
+
+    @Override
+    @JsonIgnore
+    public List<SecretRef> secretRefs() {
+        return apiKeySecret == null || apiKeySecret.isBlank() ? List.of()
+                : List.of(new SecretRef("spec.apiKeySecret", apiKeySecret));
     }
 }

@@ -5,7 +5,11 @@ import dev.athanor.common.job.JobKind;
 import dev.athanor.common.job.JobState;
 import dev.athanor.common.json.Json;
 import dev.athanor.common.launch.AttemptKey;
+import dev.athanor.common.secret.SecretNames;
 import dev.athanor.common.spec.FieldError;
+import dev.athanor.common.spec.InvalidSpecException;
+import dev.athanor.common.spec.JobSpec;
+import dev.athanor.common.spec.SecretRef;
 import dev.athanor.controlplane.auth.Access;
 import dev.athanor.controlplane.auth.AuditLog;
 import dev.athanor.controlplane.auth.AuthProblem;
@@ -13,6 +17,7 @@ import dev.athanor.controlplane.auth.Authenticator;
 import dev.athanor.controlplane.auth.Caller;
 import dev.athanor.controlplane.auth.Role;
 import dev.athanor.controlplane.lifecycle.Dispatcher;
+import dev.athanor.controlplane.lifecycle.LauncherBinding;
 import dev.athanor.controlplane.live.LiveBus;
 import dev.athanor.controlplane.store.Cursor;
 import dev.athanor.controlplane.store.HistoryStore;
@@ -82,6 +87,8 @@ public class JobResource {
     AuditLog audit;
     @Inject
     Authenticator authenticator;
+    @Inject
+    LauncherBinding binding;
 
     public record JobList(List<JobView> items, String nextCursor) {
     }
@@ -124,6 +131,7 @@ public class JobResource {
             throw new BadRequestProblem("Unknown team", "team " + team + " does not exist; create it first "
                     + "(POST /api/v1/teams)", List.of(new FieldError("team", "no team named '" + team + "'")));
         }
+        requireOwnSecrets(team, v.spec());
         String key = v.submission().idempotencyKey();
         if (key != null) {
             var existing = jobs.findByIdempotencyKey(v.submission().team(), key);
@@ -147,6 +155,23 @@ public class JobResource {
         dispatcher.wakeup();
         return Response.created(uri.getBaseUriBuilder().path("api/v1/jobs").path(created.id().toString()).build())
                 .entity(created).build();
+    }
+
+    /**
+     * Every secret the spec names must be one of the job's own team's secrets. The answer is worded the same whether
+     * the name is another team's secret or no secret at all, so it tells nothing about other teams.
+     */
+    private void requireOwnSecrets(String team, JobSpec spec) {
+        List<FieldError> errors = new ArrayList<>();
+        for (SecretRef ref : spec.secretRefs()) {
+            if (!SecretNames.valid(ref.name()) || binding.secrets().find(team, ref.name()).isEmpty()) {
+                errors.add(new FieldError(ref.field(), "must name a secret of team " + team
+                        + " (team admins store them with PUT /api/v1/teams/" + team + "/secrets/{name})"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(errors);
+        }
     }
 
     @GET

@@ -1,6 +1,5 @@
 package dev.athanor.controlplane.lifecycle;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.athanor.common.job.JobKind;
 import dev.athanor.common.job.JobState;
 import dev.athanor.common.job.Resources;
@@ -10,6 +9,7 @@ import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.launch.LaunchException;
 import dev.athanor.common.launch.LaunchRequest;
 import dev.athanor.common.launch.WorkerJob;
+import dev.athanor.common.spec.JobSpecs;
 import dev.athanor.controlplane.config.AthanorConfig;
 import dev.athanor.controlplane.ingest.EventIngestor;
 import dev.athanor.controlplane.store.JobEntity;
@@ -384,11 +384,8 @@ public class Dispatcher {
 
     static LaunchRequest request(JobView v, Resources r) {
         WorkerJob wj = new WorkerJob(v.id(), v.attempt(), 0, v.name(), v.team(), JobKind.valueOf(v.kind()), r, v.spec());
-        List<String> secrets = new ArrayList<>();
-        JsonNode secret = v.spec() == null ? null : v.spec().get("apiKeySecret");
-        if (secret != null && secret.isTextual() && !secret.asText().isBlank()) {
-            secrets.add(secret.asText());
-        }
+        // The spec declares its secret fields itself (validated against the team at submission).
+        List<String> secrets = JobSpecs.parse(JobKind.valueOf(v.kind()), v.spec()).secretNames();
         Duration max = v.maxRuntimeSeconds() > 0 ? Duration.ofSeconds(v.maxRuntimeSeconds()) : Duration.ZERO;
         return new LaunchRequest(new AttemptKey(v.id(), v.attempt()), wj, r, secrets, max, null,
                 dev.athanor.common.job.Priority.valueOf(v.priority()));

@@ -10,6 +10,7 @@ import dev.athanor.k8s.GpuFlavor;
 import dev.athanor.k8s.KubernetesLauncher;
 import dev.athanor.k8s.KubernetesLauncherBinding;
 import dev.athanor.k8s.KubernetesLauncherConfig;
+import dev.athanor.k8s.KubernetesSecretStore;
 import dev.athanor.k8s.LeaderElection;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -33,6 +34,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     private final LeaderElection election;
     private final KubernetesLauncherBinding binding;
     private final Launcher launcherPort;
+    private final KubernetesSecretStore secrets;
 
     /** @param catalog the live GPU flavor catalog (the flavor API); it wins over {@code athanor.kubernetes.flavors} */
     public KubernetesBinding(AthanorConfig config, java.util.function.Supplier<Map<String, GpuFlavor>> catalog) {
@@ -65,6 +67,7 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         KubernetesLauncher launcher = new KubernetesLauncher(client, cfg).start();
         this.binding = new KubernetesLauncherBinding(launcher, new GpuCapacityView(client, cfg).start());
         this.launcherPort = CrashPoint.wrap(launcher, config.test().crashPoint().orElse(""), launcher::onCreated);
+        this.secrets = new KubernetesSecretStore(client, k.namespace(), cfg.secretKey());
         election.start();
         LOG.infof("kubernetes launcher: namespace %s, image %s, lease %s as %s", k.namespace(), k.image(),
                 k.leaseName(), k.identity());
@@ -73,6 +76,11 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     @Override
     public Launcher launcher() {
         return launcherPort;
+    }
+
+    @Override
+    public dev.athanor.common.secret.SecretStore secrets() {
+        return secrets;
     }
 
     @Override

@@ -17,6 +17,9 @@ public interface LauncherBinding {
 
     Launcher launcher();
 
+    /** Where this launcher's team secrets live (files for the local launcher, Secrets on Kubernetes). */
+    dev.athanor.common.secret.SecretStore secrets();
+
     /** Whether {@code r} fits the launcher's free capacity right now (all workers at once). */
     boolean fitsNow(Resources r);
 

@@ -4,19 +4,17 @@ import dev.athanor.common.job.Resources;
 import dev.athanor.common.launch.AttemptKey;
 import dev.athanor.common.launch.Launcher;
 import dev.athanor.controlplane.config.AthanorConfig;
+import dev.athanor.common.secret.SecretStore;
 import dev.athanor.launcher.local.Capacity;
+import dev.athanor.launcher.local.FileSecretStore;
 import dev.athanor.launcher.local.GpuInventory;
 import dev.athanor.launcher.local.LocalLauncherConfig;
 import dev.athanor.launcher.local.LocalProcessLauncher;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,16 +22,22 @@ import java.util.function.Predicate;
 
 /**
  * Binds the {@link LocalProcessLauncher} (workers as child processes; GPUs from nvidia-smi or CPU slots) for the
- * embedded default and single-server labs. Secrets are read from files in {@code <athanor.home>/secrets/<name>}
- * and handed to the launcher by value only for the jobs that name them.
+ * embedded default and single-server labs. Team secrets are 0600 files in {@code <athanor.home>/secrets/<team>/<name>}
+ * ({@link FileSecretStore}), read at launch and handed to the workers of that team's jobs that name them only.
  */
 public class LocalLauncherBinding implements LauncherBinding {
     private static final Logger LOG = Logger.getLogger(LocalLauncherBinding.class);
 
     private final LocalProcessLauncher launcher;
+    private final FileSecretStore secrets;
 
     public LocalLauncherBinding(AthanorConfig config) {
         AthanorConfig.Local local = config.local();
+        this.secrets = new FileSecretStore(Path.of(config.home(), "secrets"));
+        for (Path legacy : secrets.legacyFiles()) {
+            LOG.warnf("%s is ignored: secrets belong to teams now; store it again with "
+                    + "PUT /api/v1/teams/{team}/secrets/%s and delete the file", legacy, legacy.getFileName());
+        }
         Path jar = Path.of(local.workerJar()).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             LOG.warnf("worker jar %s does not exist yet: launches will fail until it is built "
@@ -48,7 +52,7 @@ public class LocalLauncherBinding implements LauncherBinding {
                 .killGrace(config.stop().grace())
                 .heartbeatSeconds(local.heartbeatSeconds())
                 .nvidiaSmi(local.nvidiaSmi().orElse(null))
-                .secrets(readSecrets(Path.of(config.home(), "secrets")))
+                .secrets(secrets)
                 .newSession(true);
         local.javaCommand().ifPresent(j -> b.command(java.util.List.of(j, "-jar", jar.toString())));
         this.launcher = new LocalProcessLauncher(b.build());
@@ -56,18 +60,8 @@ public class LocalLauncherBinding implements LauncherBinding {
                 local.cpuSlots(), local.workDir());
     }
 
-    static Map<String, String> readSecrets(Path dir) {
-        Map<String, String> secrets = new LinkedHashMap<>();
-        if (!Files.isDirectory(dir)) {
-            return secrets;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isRegularFile)) {
-            for (Path p : ds) {
-                secrets.put(p.getFileName().toString(), Files.readString(p).strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read secrets from " + dir, e);
-        }
+    @Override
+    public SecretStore secrets() {
         return secrets;
     }
 

@@ -1,5 +1,7 @@
 package dev.athanor.launcher.local;
 
+import dev.athanor.common.secret.SecretSource;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +23,8 @@ import java.util.Objects;
  * @param killGrace        SIGTERM → SIGKILL grace used when a stop has no grace of its own (gang teardown, deadline)
  * @param heartbeatSeconds passed to workers as {@code ATHANOR_HEARTBEAT_SECONDS}
  * @param logTailLines     how many trailing lines of a failing worker's log go into {@code AttemptExit.lastLines}
- * @param secrets          secret values by secret name; only the secrets a launch request names are injected, as
+ * @param secrets          where secret values are read, by the job's team and the secret's name; only the secrets a
+ *                         launch request names, of the job's own team, are injected, as
  *                         {@code WorkerContract.secretEnvName(name)} environment variables; never logged
  * @param env              extra (non-secret) environment variables for every worker
  * @param nvidiaSmi        the nvidia-smi executable (a name looked up on PATH, or a path); {@code null} or blank
@@ -31,7 +34,7 @@ import java.util.Objects;
  */
 public record LocalLauncherConfig(List<String> command, List<String> jvmOptions, Path workRoot, String kafkaBootstrap,
                                   String eventsTopic, int cpuSlots, Duration killGrace, int heartbeatSeconds,
-                                  int logTailLines, Map<String, String> secrets, Map<String, String> env,
+                                  int logTailLines, SecretSource secrets, Map<String, String> env,
                                   String nvidiaSmi, boolean newSession) {
 
     public static final String DEFAULT_EVENTS_TOPIC = "athanor.events";
@@ -63,7 +66,9 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
         if (logTailLines <= 0) {
             logTailLines = 50;
         }
-        secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+        if (secrets == null) {
+            secrets = new InMemorySecrets(Map.of());
+        }
         env = env == null ? Map.of() : Map.copyOf(env);
         if (nvidiaSmi != null && nvidiaSmi.isBlank()) {
             nvidiaSmi = null;
@@ -115,7 +120,7 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
         b.killGrace = killGrace;
         b.heartbeatSeconds = heartbeatSeconds;
         b.logTailLines = logTailLines;
-        b.secrets = new LinkedHashMap<>(secrets);
+        b.secrets = secrets;
         b.env = new LinkedHashMap<>(env);
         b.nvidiaSmi = nvidiaSmi;
         b.newSession = newSession;
@@ -128,7 +133,7 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
         return "LocalLauncherConfig[command=" + command + ", jvmOptions=" + jvmOptions + ", workRoot=" + workRoot
                 + ", kafkaBootstrap=" + kafkaBootstrap + ", eventsTopic=" + eventsTopic + ", cpuSlots=" + cpuSlots
                 + ", killGrace=" + killGrace + ", heartbeatSeconds=" + heartbeatSeconds + ", logTailLines="
-                + logTailLines + ", secrets=" + secrets.keySet() + ", env=" + env.keySet() + ", nvidiaSmi="
+                + logTailLines + ", secrets=" + secrets + ", env=" + env.keySet() + ", nvidiaSmi="
                 + nvidiaSmi + ", newSession=" + newSession + "]";
     }
 
@@ -142,7 +147,7 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
         private Duration killGrace = DEFAULT_KILL_GRACE;
         private int heartbeatSeconds = 10;
         private int logTailLines = 50;
-        private Map<String, String> secrets = new LinkedHashMap<>();
+        private SecretSource secrets = new InMemorySecrets(Map.of());
         private Map<String, String> env = new LinkedHashMap<>();
         private String nvidiaSmi = "nvidia-smi";
         private boolean newSession = ProcessTools.setsidAvailable();
@@ -209,13 +214,18 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
             return this;
         }
 
-        public Builder secrets(Map<String, String> v) {
-            secrets = new LinkedHashMap<>(v);
+        /** Where secret values are read (e.g. a {@link FileSecretStore}); replaces values given by {@link #secret}. */
+        public Builder secrets(SecretSource v) {
+            secrets = v;
             return this;
         }
 
-        public Builder secret(String name, String value) {
-            secrets.put(name, value);
+        /** One value of {@code team}'s secret {@code name}, held in memory (tests, embedding). */
+        public Builder secret(String team, String name, String value) {
+            Map<String, String> m = secrets instanceof InMemorySecrets ims ? new LinkedHashMap<>(ims.values())
+                    : new LinkedHashMap<>();
+            m.put(team + "/" + name, value);
+            secrets = new InMemorySecrets(m);
             return this;
         }
 
@@ -238,6 +248,23 @@ public record LocalLauncherConfig(List<String> command, List<String> jvmOptions,
         public LocalLauncherConfig build() {
             return new LocalLauncherConfig(command, jvmOptions, workRoot, kafkaBootstrap, eventsTopic, cpuSlots,
                     killGrace, heartbeatSeconds, logTailLines, secrets, env, nvidiaSmi, newSession);
+        }
+    }
+
+    /** Values by {@code team/name}; {@code toString} names them, never their values. */
+    private record InMemorySecrets(Map<String, String> values) implements SecretSource {
+        InMemorySecrets {
+            values = Map.copyOf(values);
+        }
+
+        @Override
+        public java.util.Optional<String> value(String team, String name) {
+            return java.util.Optional.ofNullable(values.get(team + "/" + name));
+        }
+
+        @Override
+        public String toString() {
+            return new java.util.TreeSet<>(values.keySet()).toString();
         }
     }
 }

@@ -328,15 +328,10 @@ public final class LocalProcessLauncher implements Launcher {
                 LOG.log(System.Logger.Level.INFO, "attempt {0} was already running: adopted", key);
                 return;
             }
-            List<String> missing = request.secretNames().stream()
-                    .filter(s -> !config.secrets().containsKey(s)).toList();
-            if (!missing.isEmpty()) {
-                throw new LaunchException("attempt " + key + " needs secret(s) " + missing
-                        + " that the local launcher has no value for", false, null);
-            }
+            Map<String, String> secrets = secretsOf(request);
             Allocation alloc = allocate(request);
             try {
-                Run run = start(request, alloc);
+                Run run = start(request, alloc, secrets);
                 runs.put(key, run);
                 for (Worker w : run.workers) {
                     observe(run, w);
@@ -349,7 +344,27 @@ public final class LocalProcessLauncher implements Launcher {
         }
     }
 
-    private Run start(LaunchRequest req, Allocation alloc) throws LaunchException {
+    /** The values of the secrets a request names, read from its own team's secrets only. */
+    private Map<String, String> secretsOf(LaunchRequest request) throws LaunchException {
+        String team = request.job() == null ? null : request.job().team();
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (String s : request.secretNames()) {
+            Optional<String> v = team == null ? Optional.empty() : config.secrets().value(team, s);
+            if (v.isPresent()) {
+                values.put(s, v.get());
+            } else {
+                missing.add(s);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new LaunchException("attempt " + request.key() + " needs secret(s) " + missing + " that team " + team
+                    + " does not have", false, null);
+        }
+        return values;
+    }
+
+    private Run start(LaunchRequest req, Allocation alloc, Map<String, String> secrets) throws LaunchException {
         AttemptKey key = req.key();
         Path dir = workDir(key);
         int n = alloc.gpus().size();
@@ -413,8 +428,8 @@ public final class LocalProcessLauncher implements Launcher {
                 env.put("NNODES", Integer.toString(n));
                 env.put("NODE_RANK", Integer.toString(i));
                 env.put("NPROC_PER_NODE", Integer.toString(nprocPerNode));
-                for (String s : req.secretNames()) {
-                    env.put(WorkerContract.secretEnvName(s), config.secrets().get(s));
+                for (Map.Entry<String, String> s : secrets.entrySet()) {
+                    env.put(WorkerContract.secretEnvName(s.getKey()), s.getValue());
                 }
                 Process p = pb.start();
                 try {

@@ -32,7 +32,7 @@ class LocalLauncherConfigTest {
 
     @Test
     void secretValuesStayOutOfToString() {
-        LocalLauncherConfig c = LocalLauncherConfig.builder(List.of("/bin/true")).secret("hf-token", "abc123secret")
+        LocalLauncherConfig c = LocalLauncherConfig.builder(List.of("/bin/true")).secret("team-a", "hf-token", "abc123secret")
                 .build();
         assertThat(c.toString()).contains("hf-token").doesNotContain("abc123secret");
     }

@@ -324,8 +324,9 @@ class LocalProcessLauncherTest {
     void secretsReachTheEnvironmentOnly() throws Exception {
         String value = "hf_s3cr3t_VALUE_42";
         LocalProcessLauncher l = launcher(Fixtures.config(tmp)
-                .secret("hf-token", value)
-                .secret("other.key", "never-injected"));
+                .secret("team-a", "hf-token", value)
+                .secret("team-a", "other-key", "never-injected")
+                .secret("team-b", "vlm-key", "another-teams-value"));
         AttemptKey key = key();
         l.launch(request(key, Resources.DEFAULT, "{\"mode\":\"exit\",\"lines\":1}", Duration.ZERO,
                 List.of("hf-token"), Map.of()));
@@ -333,7 +334,7 @@ class LocalProcessLauncherTest {
 
         Properties env = env(l, key, 0);
         assertThat(env.getProperty("ATHANOR_SECRET_HF_TOKEN")).isEqualTo(value);
-        assertThat(env).doesNotContainKey("ATHANOR_SECRET_OTHER_KEY");
+        assertThat(env).doesNotContainKey("ATHANOR_SECRET_OTHER_KEY").doesNotContainKey("ATHANOR_SECRET_VLM_KEY");
         assertThat(env.getProperty("cmdline")).isNotBlank().doesNotContain(value);
         assertThat(Files.readString(l.workerDir(key, 0).resolve("job.json"))).doesNotContain(value);
         assertThat(Files.readString(l.workerDir(key, 0).resolve("worker.log"))).doesNotContain(value);
@@ -346,6 +347,20 @@ class LocalProcessLauncherTest {
                     assertThat(e.retryable()).isFalse();
                     assertThat(e.getMessage()).contains("missing-secret");
                 });
+    }
+
+    @Test
+    void defect1AJobCannotUseAnotherTeamsSecret() {
+        // The job is team-a's (Fixtures); vlm-key exists, but only in team-b.
+        LocalProcessLauncher l = launcher(Fixtures.config(tmp).secret("team-b", "vlm-key", "team-b-value"));
+        AttemptKey key = key();
+        assertThatThrownBy(() -> l.launch(request(key, Resources.DEFAULT, "{}", Duration.ZERO,
+                List.of("vlm-key"), Map.of())))
+                .isInstanceOfSatisfying(LaunchException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.getMessage()).contains("vlm-key").contains("team-a").doesNotContain("team-b-value");
+                });
+        assertThat(l.active()).isEmpty();
     }
 
     @Test
