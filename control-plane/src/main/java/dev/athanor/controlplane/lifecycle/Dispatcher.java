@@ -246,6 +246,13 @@ public class Dispatcher {
     }
 
     private void settle(AttemptExit exit) {
+        if (!binding.acting()) {
+            // Leadership moved (between admitAll and launch, or during the cycle): the new leader owns this attempt.
+            // It adopts what runs and re-launches recorded intents; settling here would burn an attempt the new
+            // leader may be running right now.
+            LOG.infof("not the leader any more: leaving the exit of %s (%s) to the leader", exit.key(), exit.reason());
+            return;
+        }
         try {
             Optional<JobView> v = jobs.settleExit(exit);
             v.ifPresent(j -> LOG.infof("attempt %s ended (%s, exit %d) → job %s", exit.key(), exit.reason(),
@@ -364,15 +371,18 @@ public class Dispatcher {
         }
     }
 
-    private void launch(JobView v, Resources r) {
+    /** Package-visible for tests. */
+    void launch(JobView v, Resources r) {
         AttemptKey key = new AttemptKey(v.id(), v.attempt());
         try {
             binding.launcher().launch(request(v, r));
         } catch (LaunchException e) {
             LOG.warnf("launch of %s failed: %s", key, e.getMessage());
-            AttemptExit failed = new AttemptExit(key, false, -1, "LaunchFailed", e.getMessage(), List.of());
             if (e.retryable()) {
-                settle(failed);
+                // refused for now (leadership moved, quota, 409, 5xx): nothing ran; retried after a backoff without
+                // using an attempt (and settled not at all when this replica is no longer the leader)
+                settle(new AttemptExit(key, false, ExitPolicy.EXIT_NOT_STARTED, "LaunchFailed", e.getMessage(),
+                        List.of()));
             } else {
                 settle(new AttemptExit(key, false, ExitPolicy.EXIT_LAUNCH_REFUSED, "LaunchFailed", e.getMessage(), List.of()));
             }
