@@ -75,6 +75,9 @@ public class Dispatcher {
     private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<LauncherBinding.PendingNotice> notices = new ConcurrentLinkedQueue<>();
     private final Semaphore wake = new Semaphore(0);
+    /** Reason of a PENDING job that waits for capacity that is unavailable now (not merely in use). */
+    static final String NODES_UNAVAILABLE = "CapacityUnavailable";
+    private final java.util.Map<UUID, String> waitingNoted = new java.util.HashMap<>();
     private volatile boolean running;
     private Thread thread;
     private Instant lastWatchdog = Instant.EPOCH;
@@ -334,9 +337,15 @@ public class Dispatcher {
             String never = p == null ? null : binding.neverFits(p.resources());
             if (never != null) {
                 failUnschedulable(p.id(), never);
+                continue;
             }
-            // Otherwise it is unschedulable by quota only: it stays pending, flagged with the reason, until an admin
-            // changes the quota.
+            // It fits some day: nodes that could hold it are unavailable now (cordoned, NotReady, GPUs gone for a
+            // moment, GPU discovery failed) and it waits with that reason, or it is unschedulable by quota only and
+            // stays pending, flagged with the reason, until an admin changes the quota.
+            String waits = p == null ? null : binding.waitsFor(p.resources());
+            if (waits != null) {
+                noteWaiting(p.id(), waits);
+            }
         }
     }
 
@@ -360,6 +369,22 @@ public class Dispatcher {
                 metrics.admitted(p.team(), Duration.between(p.queuedAt(), Instant.now()));
                 launch(v, p.resources());
             });
+        }
+    }
+
+    /** Records why a pending job waits for unavailable capacity, once per change of the message. */
+    private void noteWaiting(UUID id, String why) {
+        if (why.equals(waitingNoted.get(id))) {
+            return;
+        }
+        if (waitingNoted.size() > 10_000) {
+            waitingNoted.clear();
+        }
+        try {
+            jobs.noteWaiting(id, NODES_UNAVAILABLE, why);
+            waitingNoted.put(id, why);
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot record why %s waits: %s", id, e.getMessage());
         }
     }
 

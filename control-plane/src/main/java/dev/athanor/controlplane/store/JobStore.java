@@ -460,6 +460,25 @@ public class JobStore {
     }
 
     /**
+     * Records why a PENDING job waits although it fits some day (nodes that could hold it are unavailable now) on the
+     * job and, when it changed, in the timeline, without changing the state.
+     */
+    @Transactional
+    public boolean noteWaiting(UUID id, String reason, String message) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || !JobState.PENDING.name().equals(j.state)
+                || (java.util.Objects.equals(j.reason, reason) && java.util.Objects.equals(j.message, message))) {
+            return false;
+        }
+        Instant now = now();
+        j.reason = reason;
+        j.message = message;
+        j.updatedAt = now;
+        em.persist(transition(j.id, j.attempt, JobState.PENDING, JobState.PENDING, reason, message, now));
+        return true;
+    }
+
+    /**
      * Records why a launched attempt waits (e.g. the Kubernetes scheduler's Unschedulable message) on the job and,
      * when it changed, in the timeline, without changing the state. Ignored unless the attempt is current and
      * LAUNCHING.
