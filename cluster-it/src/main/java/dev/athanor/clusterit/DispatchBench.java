@@ -12,6 +12,7 @@ import dev.athanor.embedded.Api;
 import dev.athanor.embedded.RepoLayout;
 import dev.athanor.k8s.KubernetesLauncherConfig;
 import dev.athanor.k8s.WorkerPodModel;
+import dev.athanor.k8s.cluster.ClusterBinaries;
 import dev.athanor.k8s.cluster.LocalCluster;
 import dev.athanor.k8s.cluster.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -159,7 +160,8 @@ public final class DispatchBench implements Callable<Integer> {
         PrintStream out = System.out;
         if (LocalCluster.binaries() == null) {
             System.err.println("error: the Kubernetes binaries " + LocalCluster.VERSION + " are missing from "
-                    + "~/.cache/athanor/k8s-bin: run k8s-cluster/build.sh (about 12 min the first time on 2 cores)");
+                    + ClusterBinaries.location(LocalCluster.VERSION)
+                    + ": run k8s-cluster/build.sh (about 12 min the first time on 2 cores)");
             return 3;
         }
         RepoLayout repo = RepoLayout.detect();

@@ -60,8 +60,7 @@ class ControlPlaneClusterIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(LocalCluster.binaries() != null, "k8s binaries " + LocalCluster.VERSION
-                + " not found in ~/.cache/athanor/k8s-bin: run k8s-cluster/build.sh (about 12 min cold on 2 cores)");
+        LocalCluster.requireBinaries(); // missing binaries fail the suite; -DskipClusterTests leaves it out
         RepoLayout repo = RepoLayout.detect();
         Path cp = repo.controlPlaneJar();
         Path worker = repo.workerJar();

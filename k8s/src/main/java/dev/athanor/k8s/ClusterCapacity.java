@@ -19,11 +19,24 @@ import java.util.TreeMap;
  * Free GPUs per node and per flavor at one instant, computed (purely) from Nodes' allocatable GPUs minus the GPU
  * requests of non-terminated pods bound to them; Athanor's own pods that are not bound yet are counted as placed
  * first-fit, so capacity the scheduler is about to hand out is not offered twice.
+ * <p>
+ * Whether a job could <em>ever</em> fit is judged from every known GPU node, available or not: a cordoned, NotReady
+ * or momentarily zero-GPU node still counts with its GPU capacity, so a short capacity dip makes jobs wait
+ * ({@link #waitsFor}) instead of failing them ({@link #neverFits}).
  */
 public final class ClusterCapacity {
 
     /** One schedulable GPU node. */
     public record NodeGpus(String name, String flavor, Map<String, String> labels, int allocatable, int free) {
+    }
+
+    /**
+     * A GPU node as far as it is known, schedulable or not.
+     *
+     * @param gpus        its GPUs when healthy (the larger of capacity and allocatable); 0 when it reports none now
+     * @param unavailable why no pod can be placed on it now ({@code cordoned}, {@code NotReady}, …), null if none
+     */
+    public record KnownNode(String name, String flavor, Map<String, String> labels, int gpus, String unavailable) {
     }
 
     /** GPUs of one flavor. */
@@ -32,10 +45,12 @@ public final class ClusterCapacity {
     }
 
     private final List<NodeGpus> nodes;
+    private final List<KnownNode> known;
     private final KubernetesLauncherConfig config;
 
-    private ClusterCapacity(List<NodeGpus> nodes, KubernetesLauncherConfig config) {
+    private ClusterCapacity(List<NodeGpus> nodes, List<KnownNode> known, KubernetesLauncherConfig config) {
         this.nodes = List.copyOf(nodes);
+        this.known = List.copyOf(known);
         this.config = config;
     }
 
@@ -43,9 +58,17 @@ public final class ClusterCapacity {
         String gpu = config.gpuResourceName();
         Map<String, int[]> free = new LinkedHashMap<>();
         Map<String, Node> byName = new LinkedHashMap<>();
+        List<KnownNode> known = new ArrayList<>();
         for (Node n : nodeList) {
             int alloc = quantity(n.getStatus() == null ? null : n.getStatus().getAllocatable(), gpu);
-            if (alloc <= 0 || !schedulable(n)) {
+            int size = Math.max(alloc, quantity(n.getStatus() == null ? null : n.getStatus().getCapacity(), gpu));
+            Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+            String flavor = flavorOf(labels, config);
+            String unavailable = unavailable(n, alloc);
+            if (size > 0 || !"unlabelled".equals(flavor)) {
+                known.add(new KnownNode(n.getMetadata().getName(), flavor, labels, size, unavailable));
+            }
+            if (unavailable != null) {
                 continue;
             }
             byName.put(n.getMetadata().getName(), n);
@@ -89,7 +112,7 @@ public final class ClusterCapacity {
             out.add(new NodeGpus(e.getKey(), flavorOf(labels, config), labels, e.getValue()[0],
                     Math.max(0, e.getValue()[1])));
         }
-        return new ClusterCapacity(out, config);
+        return new ClusterCapacity(out, known, config);
     }
 
     static String flavorOf(Map<String, String> labels, KubernetesLauncherConfig config) {
@@ -102,19 +125,24 @@ public final class ClusterCapacity {
         return v == null ? "unlabelled" : v;
     }
 
-    private static boolean schedulable(Node n) {
+    /** Why no pod can be placed on the node now, or null when it is schedulable with GPUs. */
+    private static String unavailable(Node n, int allocatableGpus) {
         if (n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
-            return false;
+            return "cordoned";
         }
-        if (n.getStatus() == null || n.getStatus().getConditions() == null) {
-            return false;
-        }
-        for (NodeCondition c : n.getStatus().getConditions()) {
-            if ("Ready".equals(c.getType())) {
-                return "True".equals(c.getStatus());
+        boolean ready = false;
+        if (n.getStatus() != null && n.getStatus().getConditions() != null) {
+            for (NodeCondition c : n.getStatus().getConditions()) {
+                if ("Ready".equals(c.getType())) {
+                    ready = "True".equals(c.getStatus());
+                    break;
+                }
             }
         }
-        return false;
+        if (!ready) {
+            return "NotReady";
+        }
+        return allocatableGpus <= 0 ? "no allocatable GPUs now" : null;
     }
 
     static int gpuRequest(Pod p, String resource) {
@@ -192,21 +220,37 @@ public final class ClusterCapacity {
         return false;
     }
 
-    /** Null if {@code r} could ever fit the cluster's GPU nodes; otherwise why never. */
+    public List<KnownNode> known() {
+        return known;
+    }
+
+    private List<KnownNode> knownEligible(Resources r) {
+        GpuFlavor f = config.flavor(r.gpuType());
+        return known.stream().filter(n -> f == null || f.matches(n.labels())).toList();
+    }
+
+    /**
+     * Null if {@code r} could ever fit the cluster's GPU nodes; otherwise why never. Judged from every known node of
+     * the flavor, available now or not (cordoned, NotReady, zero GPUs at the moment), with its GPU capacity.
+     */
     public String neverFits(Resources r) {
-        if (r.gpusPerWorker() <= 0 || nodes.isEmpty()) {
+        if (r.gpusPerWorker() <= 0 || known.isEmpty()) {
             return null; // no GPU node known (yet): do not fail fast on an empty or still-syncing view
         }
-        List<NodeGpus> el = eligible(r);
+        List<KnownNode> el = knownEligible(r);
         String type = r.gpuType() == null ? "GPU" : r.gpuType();
         if (el.isEmpty()) {
-            return "no schedulable node of GPU type " + r.gpuType() + " (types: " + byFlavor().keySet() + ")";
+            return "no node of GPU type " + r.gpuType() + " is known (types: "
+                    + new java.util.TreeSet<>(known.stream().map(KnownNode::flavor).toList()) + ")";
+        }
+        if (el.stream().anyMatch(n -> n.gpus() <= 0)) {
+            return null; // a node of the flavor reports no GPUs now: its size is unknown, so it may hold the job
         }
         int slots = 0;
         int largest = 0;
-        for (NodeGpus n : el) {
-            slots += n.allocatable() / r.gpusPerWorker();
-            largest = Math.max(largest, n.allocatable());
+        for (KnownNode n : el) {
+            slots += n.gpus() / r.gpusPerWorker();
+            largest = Math.max(largest, n.gpus());
         }
         if (largest < r.gpusPerWorker()) {
             return "needs " + r.gpusPerWorker() + " GPU(s) per worker on one node; the largest " + type
@@ -217,6 +261,26 @@ public final class ClusterCapacity {
                     + " nodes can hold at most " + slots + " such worker(s)";
         }
         return null;
+    }
+
+    /**
+     * Why {@code r}, which could fit some day, cannot be placed now because nodes that could hold its workers are
+     * unavailable (e.g. {@code the h200 nodes that could hold it are unavailable now: gpu-1 (cordoned)}); null when no
+     * such node is unavailable (it then waits only for GPUs in use to be freed, or never fits).
+     */
+    public String waitsFor(Resources r) {
+        if (r.gpusPerWorker() <= 0) {
+            return null;
+        }
+        List<String> down = knownEligible(r).stream()
+                .filter(n -> n.unavailable() != null && (n.gpus() <= 0 || n.gpus() >= r.gpusPerWorker()))
+                .map(n -> n.name() + " (" + n.unavailable() + ")").toList();
+        if (down.isEmpty()) {
+            return null;
+        }
+        String type = r.gpuType() == null ? "GPU" : r.gpuType();
+        return "the " + type + " node(s) that could hold it are unavailable now: " + String.join(", ", down)
+                + "; the job waits until they are back";
     }
 
     public boolean anyFree() {

@@ -52,6 +52,11 @@ public final class KubernetesLauncherBinding implements AutoCloseable {
         return capacity.snapshot().neverFits(r);
     }
 
+    /** Why a job that could fit some day waits for unavailable nodes, or null (see {@link ClusterCapacity#waitsFor}). */
+    public String waitsFor(Resources r) {
+        return capacity.snapshot().waitsFor(r);
+    }
+
     public String describeFree() {
         return capacity.snapshot().describe();
     }

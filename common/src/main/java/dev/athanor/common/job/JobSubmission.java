@@ -34,10 +34,13 @@ public record JobSubmission(
         @Min(value = 1, message = "must be between 1 and 20") @Max(value = 20, message = "must be between 1 and 20")
         int maxAttempts,
         @Min(value = 0, message = "must be between 0 and 3600") @Max(value = 3600, message = "must be between 0 and 3600")
-        int retryBackoffSeconds,
+        Integer retryBackoffSeconds,
         @Min(value = 0, message = "must be between 0 (no limit) and 2592000 (30 days)") @Max(value = 2592000, message = "must be between 0 (no limit) and 2592000 (30 days)")
         long maxRuntimeSeconds,
         JsonNode spec) {
+
+    /** Base of the exponential retry backoff when the submission names none (10 s, 20 s, 40 s, … capped). */
+    public static final int DEFAULT_RETRY_BACKOFF_SECONDS = 10;
 
     public JobSubmission {
         if (priority == null) {
@@ -49,6 +52,10 @@ public record JobSubmission(
         }
         if (maxAttempts == 0) {
             maxAttempts = 3;
+        }
+        if (retryBackoffSeconds == null) {
+            // never 0 by default: a job whose attempts fail at once must not burn them all in seconds
+            retryBackoffSeconds = DEFAULT_RETRY_BACKOFF_SECONDS;
         }
     }
 }

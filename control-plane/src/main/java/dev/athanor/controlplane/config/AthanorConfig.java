@@ -148,6 +148,16 @@ public interface AthanorConfig {
 
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * Backoff before a launch refused for now (leadership moved, quota, HTTP 409/5xx) is tried again; it doubles
+         * with each refusal in a row up to {@link #refusalBackoffMax()}. Refusals never use one of the job's attempts.
+         */
+        @WithDefault("10s")
+        Duration refusalBackoff();
+
+        @WithDefault("5m")
+        Duration refusalBackoffMax();
     }
 
     interface Stop {

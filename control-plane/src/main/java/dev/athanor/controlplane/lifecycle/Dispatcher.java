@@ -75,6 +75,9 @@ public class Dispatcher {
     private final ConcurrentLinkedQueue<AttemptKey> stops = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<LauncherBinding.PendingNotice> notices = new ConcurrentLinkedQueue<>();
     private final Semaphore wake = new Semaphore(0);
+    /** Reason of a PENDING job that waits for capacity that is unavailable now (not merely in use). */
+    static final String NODES_UNAVAILABLE = "CapacityUnavailable";
+    private final java.util.Map<UUID, String> waitingNoted = new java.util.HashMap<>();
     private volatile boolean running;
     private Thread thread;
     private Instant lastWatchdog = Instant.EPOCH;
@@ -246,6 +249,13 @@ public class Dispatcher {
     }
 
     private void settle(AttemptExit exit) {
+        if (!binding.acting()) {
+            // Leadership moved (between admitAll and launch, or during the cycle): the new leader owns this attempt.
+            // It adopts what runs and re-launches recorded intents; settling here would burn an attempt the new
+            // leader may be running right now.
+            LOG.infof("not the leader any more: leaving the exit of %s (%s) to the leader", exit.key(), exit.reason());
+            return;
+        }
         try {
             Optional<JobView> v = jobs.settleExit(exit);
             v.ifPresent(j -> LOG.infof("attempt %s ended (%s, exit %d) → job %s", exit.key(), exit.reason(),
@@ -327,9 +337,15 @@ public class Dispatcher {
             String never = p == null ? null : binding.neverFits(p.resources());
             if (never != null) {
                 failUnschedulable(p.id(), never);
+                continue;
             }
-            // Otherwise it is unschedulable by quota only: it stays pending, flagged with the reason, until an admin
-            // changes the quota.
+            // It fits some day: nodes that could hold it are unavailable now (cordoned, NotReady, GPUs gone for a
+            // moment, GPU discovery failed) and it waits with that reason, or it is unschedulable by quota only and
+            // stays pending, flagged with the reason, until an admin changes the quota.
+            String waits = p == null ? null : binding.waitsFor(p.resources());
+            if (waits != null) {
+                noteWaiting(p.id(), waits);
+            }
         }
     }
 
@@ -356,6 +372,22 @@ public class Dispatcher {
         }
     }
 
+    /** Records why a pending job waits for unavailable capacity, once per change of the message. */
+    private void noteWaiting(UUID id, String why) {
+        if (why.equals(waitingNoted.get(id))) {
+            return;
+        }
+        if (waitingNoted.size() > 10_000) {
+            waitingNoted.clear();
+        }
+        try {
+            jobs.noteWaiting(id, NODES_UNAVAILABLE, why);
+            waitingNoted.put(id, why);
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot record why %s waits: %s", id, e.getMessage());
+        }
+    }
+
     private void failUnschedulable(UUID id, String why) {
         try {
             jobs.transition(id, null, JobState.FAILED, "Unschedulable", why, null);
@@ -364,15 +396,18 @@ public class Dispatcher {
         }
     }
 
-    private void launch(JobView v, Resources r) {
+    /** Package-visible for tests. */
+    void launch(JobView v, Resources r) {
         AttemptKey key = new AttemptKey(v.id(), v.attempt());
         try {
             binding.launcher().launch(request(v, r));
         } catch (LaunchException e) {
             LOG.warnf("launch of %s failed: %s", key, e.getMessage());
-            AttemptExit failed = new AttemptExit(key, false, -1, "LaunchFailed", e.getMessage(), List.of());
             if (e.retryable()) {
-                settle(failed);
+                // refused for now (leadership moved, quota, 409, 5xx): nothing ran; retried after a backoff without
+                // using an attempt (and settled not at all when this replica is no longer the leader)
+                settle(new AttemptExit(key, false, ExitPolicy.EXIT_NOT_STARTED, "LaunchFailed", e.getMessage(),
+                        List.of()));
             } else {
                 settle(new AttemptExit(key, false, ExitPolicy.EXIT_LAUNCH_REFUSED, "LaunchFailed", e.getMessage(), List.of()));
             }

@@ -16,9 +16,16 @@ public final class ExitPolicy {
     public static final int EXIT_INVALID_JOB = 2;
     /** Pseudo exit code of an attempt the launcher refused for good (e.g. the worker binary is missing). */
     public static final int EXIT_LAUNCH_REFUSED = -2;
+    /**
+     * Pseudo exit code of an attempt whose launch was refused for now (leadership moved, a quota, HTTP 409 or 5xx):
+     * nothing ran, so it is retried after a backoff without using one of the job's attempts.
+     */
+    public static final int EXIT_NOT_STARTED = -3;
+    /** Reason on the timeline of a transient launch refusal. */
+    public static final String LAUNCH_REFUSED = "LaunchRefused";
     static final Duration MAX_BACKOFF = Duration.ofMinutes(30);
 
-    public enum Outcome { SUCCEEDED, CANCELLED, RETRY, FAILED }
+    public enum Outcome { SUCCEEDED, CANCELLED, RETRY, FAILED, REFUSED }
 
     /**
      * @param retryAt  when a RETRY may be dispatched again (null otherwise)
@@ -42,6 +49,10 @@ public final class ExitPolicy {
                     exit.message() == null || exit.message().isBlank() ? "all workers exited 0" : exit.message());
         }
         String detail = exit.message() == null ? exit.reason() : exit.message();
+        if (exit.exitCode() == EXIT_NOT_STARTED) {
+            return new Decision(Outcome.REFUSED, JobState.RETRYING, null, LAUNCH_REFUSED, detail
+                    + " — nothing ran; the launch is retried after a backoff and does not use an attempt");
+        }
         if (exit.exitCode() == EXIT_INVALID_JOB) {
             return new Decision(Outcome.FAILED, JobState.FAILED, null, "InvalidJob",
                     detail + " — the worker rejected the job; retrying cannot help");
@@ -60,6 +71,15 @@ public final class ExitPolicy {
         }
         return new Decision(Outcome.FAILED, JobState.FAILED, null, exit.reason(),
                 detail + " (attempt " + attempt + " of " + maxAttempts + ", no attempts left)");
+    }
+
+    /** Backoff before the {@code refusals}-th transient launch refusal is retried: base × 2^(n-1), capped. */
+    public static Duration refusalBackoff(Duration base, Duration max, int refusals) {
+        if (base.isZero() || base.isNegative()) {
+            return Duration.ZERO;
+        }
+        Duration d = base.multipliedBy(1L << Math.min(20, Math.max(0, refusals - 1)));
+        return d.compareTo(max) > 0 ? max : d;
     }
 
     /** Exponential backoff: base × 2^(attempt-1), capped at 30 minutes. */

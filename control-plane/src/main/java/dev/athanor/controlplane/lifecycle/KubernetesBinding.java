@@ -110,6 +110,11 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
     }
 
     @Override
+    public String waitsFor(Resources r) {
+        return binding.waitsFor(r);
+    }
+
+    @Override
     public String describeFree() {
         return binding.describeFree();
     }

@@ -42,8 +42,16 @@ public interface LauncherBinding {
     /** Whether anything at all could start now (a free GPU or CPU slot). */
     boolean anyFree();
 
-    /** Null if {@code r} can ever fit this launcher; otherwise why it never will. */
+    /**
+     * Null if {@code r} can ever fit this launcher; otherwise why it never will. Judged from every machine the
+     * launcher knows, available now or not: a capacity dip must make jobs wait ({@link #waitsFor}), never fail them.
+     */
     String neverFits(Resources r);
+
+    /** Why a job that can fit some day cannot start now because capacity is unavailable (not merely busy), or null. */
+    default String waitsFor(Resources r) {
+        return null;
+    }
 
     /** Short description of free capacity, for "why pending" messages. */
     String describeFree();

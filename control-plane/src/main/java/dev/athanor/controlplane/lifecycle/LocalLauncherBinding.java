@@ -92,13 +92,31 @@ public class LocalLauncherBinding implements LauncherBinding {
 
     @Override
     public String neverFits(Resources r) {
-        Capacity c = launcher.capacity();
+        return neverFits(r, launcher.capacity(), launcher.gpus());
+    }
+
+    @Override
+    public String waitsFor(Resources r) {
+        return waitsFor(r, launcher.gpus());
+    }
+
+    /** GPU jobs wait, not fail, while GPU discovery failed at start (nvidia-smi could not be run or read). */
+    static String waitsFor(Resources r, GpuInventory gpus) {
+        return r.gpusPerWorker() > 0 && gpus.problem() != null
+                ? "GPU discovery failed when the control plane started (" + gpus.problem() + "); the job waits: fix "
+                + "nvidia-smi and restart the control plane" : null;
+    }
+
+    static String neverFits(Resources r, Capacity c, GpuInventory gpus) {
+        if (r.gpusPerWorker() > 0 && gpus.problem() != null) {
+            return null; // the GPUs are unknown, not absent: never judge from a failed discovery
+        }
         if (r.gpusPerWorker() == 0) {
             return r.workers() > c.cpuSlots() ? "needs " + r.workers() + " CPU worker slots; this machine has "
                     + c.cpuSlots() + " (athanor.local.cpu-slots)" : null;
         }
         if (r.gpuType() != null) {
-            long ofType = launcher.gpus().gpus().stream().filter(g -> g.matches(r.gpuType())).count();
+            long ofType = gpus.gpus().stream().filter(g -> g.matches(r.gpuType())).count();
             if (r.totalGpus() > ofType) {
                 return "needs " + r.totalGpus() + " GPU(s) of type " + r.gpuType() + "; this machine has " + ofType
                         + " of that type (" + c.totalGpusByModel() + ")";

@@ -75,6 +75,9 @@ public class JobEntity {
     @Column(name = "preempted_by")
     public UUID preemptedBy;
     public int preemptions;
+    /** Launches refused for now (nothing ran): they do not count against maxAttempts. */
+    @Column(name = "launch_refusals")
+    public int launchRefusals;
     @Column(name = "admitted_flavor")
     public String admittedFlavor;
     @JdbcTypeCode(SqlTypes.JSON)

@@ -62,6 +62,8 @@ public class JobStore {
     TransactionSynchronizationRegistry tsr;
     @Inject
     MeterRegistry meters;
+    @Inject
+    dev.athanor.controlplane.config.AthanorConfig config;
 
     /** The result of a submission: the job and whether this call created it (false: idempotent replay). */
     public record Created(JobView job, boolean created) {
@@ -458,6 +460,25 @@ public class JobStore {
     }
 
     /**
+     * Records why a PENDING job waits although it fits some day (nodes that could hold it are unavailable now) on the
+     * job and, when it changed, in the timeline, without changing the state.
+     */
+    @Transactional
+    public boolean noteWaiting(UUID id, String reason, String message) {
+        JobEntity j = em.find(JobEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (j == null || !JobState.PENDING.name().equals(j.state)
+                || (java.util.Objects.equals(j.reason, reason) && java.util.Objects.equals(j.message, message))) {
+            return false;
+        }
+        Instant now = now();
+        j.reason = reason;
+        j.message = message;
+        j.updatedAt = now;
+        em.persist(transition(j.id, j.attempt, JobState.PENDING, JobState.PENDING, reason, message, now));
+        return true;
+    }
+
+    /**
      * Records why a launched attempt waits (e.g. the Kubernetes scheduler's Unschedulable message) on the job and,
      * when it changed, in the timeline, without changing the state. Ignored unless the attempt is current and
      * LAUNCHING.
@@ -582,9 +603,9 @@ public class JobStore {
                     + "against maxAttempts", now);
             return Optional.of(JobView.of(j));
         }
-        // Attempts that ended by preemption do not count against maxAttempts.
-        ExitPolicy.Decision d = ExitPolicy.decide(exit, j.cancelRequested, j.attempt - j.preemptions, j.maxAttempts,
-                j.retryBackoffSeconds, now);
+        // Attempts that ended by preemption or whose launch was refused for now do not count against maxAttempts.
+        ExitPolicy.Decision d = ExitPolicy.decide(exit, j.cancelRequested,
+                j.attempt - j.preemptions - j.launchRefusals, j.maxAttempts, j.retryBackoffSeconds, now);
         String message = d.message();
         if (!exit.succeeded() && !exit.lastLines().isEmpty()) {
             message = message + "\nlast lines:\n" + String.join("\n", tail(exit.lastLines(), 20));
@@ -593,6 +614,16 @@ public class JobStore {
             case SUCCEEDED, CANCELLED, FAILED -> {
                 apply(j, d.finalState(), d.reason(), message, now);
                 finishAttempt(j, d.finalState(), exit.exitCode(), d.reason(), message, lines);
+            }
+            case REFUSED -> {
+                j.launchRefusals += 1;
+                Instant at = now.plus(ExitPolicy.refusalBackoff(config.dispatch().refusalBackoff(),
+                        config.dispatch().refusalBackoffMax(), j.launchRefusals));
+                apply(j, JobState.RETRYING, d.reason(), message, now);
+                finishAttempt(j, JobState.FAILED, exit.exitCode(), d.reason(), message, lines);
+                j.notBefore = at;
+                apply(j, JobState.PENDING, "Backoff", "launch refused " + j.launchRefusals + " time(s); attempt "
+                        + (j.attempt + 1) + " not before " + at + " (refusals do not count against maxAttempts)", now);
             }
             case RETRY -> {
                 apply(j, JobState.RETRYING, d.reason(), message, now);

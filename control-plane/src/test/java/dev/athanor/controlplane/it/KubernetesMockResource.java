@@ -17,11 +17,13 @@ import java.util.Map;
 public class KubernetesMockResource implements QuarkusTestResourceLifecycleManager {
     static KubernetesMockServer server;
     static KubernetesClient client;
+    /** Pod creates still to refuse with a ResourceQuota 403 (a transient launch refusal), set by tests. */
+    static final java.util.concurrent.atomic.AtomicInteger refusePodCreates = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public Map<String, String> start() {
         server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+                new RefusingDispatcher(), false);
         server.init();
         client = server.createClient();
         Map<String, String> c = new HashMap<>();
@@ -32,7 +34,21 @@ public class KubernetesMockResource implements QuarkusTestResourceLifecycleManag
         c.put("athanor.kubernetes.identity", "replica-a");
         c.put("athanor.kubernetes.priority-classes.HIGH", "athanor-high");
         c.put("quarkus.log.category.\"io.fabric8.mockwebserver\".level", "WARN");
+        c.put("athanor.dispatch.refusal-backoff", "1s");
         return c;
+    }
+
+    /** The CRUD dispatcher, except that it refuses the next {@link #refusePodCreates} pod creates as over quota. */
+    static final class RefusingDispatcher extends KubernetesCrudDispatcher {
+        @Override
+        public io.fabric8.mockwebserver.http.MockResponse handleCreate(io.fabric8.mockwebserver.http.RecordedRequest r) {
+            if (r.getPath().contains("/pods") && refusePodCreates.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(403).setBody("""
+                        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403,
+                         "message": "pods is forbidden: exceeded quota: gpus, requested: requests.nvidia.com/gpu=1"}""");
+            }
+            return super.handleCreate(r);
+        }
     }
 
     @Override

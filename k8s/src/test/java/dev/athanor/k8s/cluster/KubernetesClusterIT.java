@@ -55,8 +55,7 @@ class KubernetesClusterIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        assumeTrue(LocalCluster.binaries() != null, "k8s binaries " + LocalCluster.VERSION
-                + " not found in ~/.cache/athanor/k8s-bin: run k8s-cluster/build.sh (about 12 min cold on 2 cores)");
+        LocalCluster.requireBinaries(); // missing binaries fail the suite; -DskipClusterTests leaves it out
         Path jar = Path.of(System.getProperty("athanor.worker.jar", "../worker/target/athanor-worker.jar"))
                 .toAbsolutePath();
         assumeTrue(Files.isRegularFile(jar), "worker jar " + jar + " not found: ./mvnw -pl worker -am package -DskipTests");

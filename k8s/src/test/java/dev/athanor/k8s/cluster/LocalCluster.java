@@ -45,18 +45,15 @@ public final class LocalCluster implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Where build.sh caches the binaries, or null when they are absent. */
+    /** Where build.sh caches the binaries, or null when they are absent (see {@link ClusterBinaries}). */
     public static Path binaries() {
-        String override = System.getProperty("athanor.k8s.bin", System.getenv("ATHANOR_K8S_BIN"));
-        Path base = override != null ? Path.of(override)
-                : Path.of(System.getProperty("user.home"), ".cache", "athanor", "k8s-bin");
-        Path d = base.resolve(VERSION);
-        for (String b : List.of("etcd", "kube-apiserver", "kube-scheduler")) {
-            if (!Files.isExecutable(d.resolve(b))) {
-                return null;
-            }
-        }
-        return d;
+        Path d = ClusterBinaries.location(VERSION);
+        return ClusterBinaries.missing(d).isEmpty() ? d : null;
+    }
+
+    /** Where build.sh caches the binaries; fails naming the location when one is missing. */
+    public static Path requireBinaries() {
+        return ClusterBinaries.require(ClusterBinaries.location(VERSION));
     }
 
     public static LocalCluster start(Path dir) throws Exception {
@@ -71,10 +68,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void boot() throws Exception {
-        Path bin = binaries();
-        if (bin == null) {
-            throw new IllegalStateException("k8s binaries not found: run k8s-cluster/build.sh");
-        }
+        Path bin = requireBinaries();
         Files.createDirectories(dir);
         int etcdPort = freePort();
         int peerPort = freePort();
