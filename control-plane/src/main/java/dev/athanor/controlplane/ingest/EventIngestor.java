@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,11 +39,14 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Consumes worker events from Kafka. Per poll: decode, send undecodable records to the dead-letter topic with the
  * reason, apply the rest in one database transaction, and only then commit the offsets. A failed transaction
- * rewinds to the batch start and retries after a backoff, so nothing acknowledged by Kafka is skipped.
+ * rewinds to the batch start. If one record's data cannot be stored (see {@link WriteFailure}) the batch is applied
+ * one record at a time and only that record is dead-lettered; if the database cannot take writes, ingest is stalled:
+ * it retries the same records with a backoff, for as long as it takes, and the readiness check reports it DOWN.
  */
 @ApplicationScoped
 public class EventIngestor {
@@ -60,6 +64,10 @@ public class EventIngestor {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private Thread thread;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private volatile Instant stalledSince;
+    private volatile String lastFailure;
+    private final AtomicInteger failures = new AtomicInteger();
 
     void start(@Observes @Priority(10) StartupEvent ev) {
         if (!config.kafka().enabled()) {
@@ -110,7 +118,7 @@ public class EventIngestor {
             consumer = c;
             c.subscribe(List.of(k.topic()));
             Duration backoff = Duration.ofMillis(200);
-            int failures = 0;
+            boolean oneByOne = false;
             while (running) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
                 if (records.isEmpty()) {
@@ -120,21 +128,26 @@ public class EventIngestor {
                     continue;
                 }
                 try {
-                    process(records, dlq, failures >= 3 && ingest.databaseReachable());
+                    process(records, dlq, oneByOne);
                     c.commitSync(nextOffsets(records));
                     backoff = Duration.ofMillis(200);
-                    failures = 0;
+                    oneByOne = false;
+                    recovered();
                 } catch (WakeupException e) {
                     throw e;
+                } catch (RecordFailure e) {
+                    // One record of the batch cannot be stored: go one by one to find it and dead-letter only it.
+                    LOG.warnf("a record of a batch of %d cannot be stored (%s): applying them one by one",
+                            records.count(), WriteFailure.describe(e.getCause()));
+                    oneByOne = true;
+                    rewind(c, records);
                 } catch (RuntimeException e) {
-                    LOG.warnf("ingest of %d records failed, will retry in %d ms: %s", records.count(),
-                            backoff.toMillis(), e.getMessage());
-                    meters.counter("athanor_ingest_failures_total").increment();
-                    failures++;
+                    // The database (or the dead-letter topic) cannot take writes now: nothing is dead-lettered,
+                    // no offset is committed, the same records are retried after a backoff for as long as it takes.
+                    stalled(e, records.count(), backoff);
                     rewind(c, records);
                     pause(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-                            ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 }
             }
         } catch (WakeupException e) {
@@ -176,18 +189,15 @@ public class EventIngestor {
             }
         }
         if (!oneByOne) {
-            ingest.apply(events);
+            apply(events);
         } else {
-            // The batch failed repeatedly while the database is reachable: find the record that cannot be stored,
-            // dead-letter it with the reason and keep going, instead of blocking every partition behind it.
+            // A record of this batch cannot be stored: find it, dead-letter it with the reason and keep going,
+            // instead of blocking every partition behind it. A database failure still stops the batch.
             for (int i = 0; i < events.size(); i++) {
                 try {
-                    ingest.apply(List.of(events.get(i)));
-                } catch (RuntimeException e) {
-                    if (!ingest.databaseReachable()) {
-                        throw e;
-                    }
-                    sends.add(deadLetter(dlq, sources.get(i), "cannot be stored: " + rootMessage(e)));
+                    apply(List.of(events.get(i)));
+                } catch (RecordFailure e) {
+                    sends.add(deadLetter(dlq, sources.get(i), "cannot be stored: " + WriteFailure.describe(e.getCause())));
                 }
             }
         }
@@ -198,6 +208,61 @@ public class EventIngestor {
                 throw new IllegalStateException("dead-letter send failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** Applies events; a failure that only this data causes is raised as a {@link RecordFailure}. */
+    private void apply(List<WorkerEvent> events) {
+        try {
+            ingest.apply(events);
+        } catch (RuntimeException e) {
+            if (WriteFailure.of(e) == WriteFailure.RECORD) {
+                throw new RecordFailure(e);
+            }
+            throw e;
+        }
+    }
+
+    /** A batch failed because of one record's data (see {@link WriteFailure#RECORD}). */
+    static final class RecordFailure extends RuntimeException {
+        RecordFailure(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private void stalled(RuntimeException e, int count, Duration backoff) {
+        String why = WriteFailure.describe(e);
+        failures.incrementAndGet();
+        if (stalledSince == null) {
+            stalledSince = Instant.now();
+        }
+        lastFailure = why;
+        meters.counter("athanor_ingest_failures_total").increment();
+        LOG.warnf("ingest of %d records failed, ingest paused, retrying in %d ms (nothing is dead-lettered, no offset "
+                + "committed): %s", count, backoff.toMillis(), why);
+    }
+
+    private void recovered() {
+        if (stalledSince != null) {
+            LOG.infof("ingest resumed after %d s stalled", Duration.between(stalledSince, Instant.now()).toSeconds());
+            stalledSince = null;
+            lastFailure = null;
+            failures.set(0);
+        }
+    }
+
+    /** Since when ingest cannot store what it reads (null while it can). */
+    public Instant stalledSince() {
+        return stalledSince;
+    }
+
+    /** Why it is stalled (SQLState and message), null while it is not. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Failed tries since ingest last stored a batch. */
+    public int consecutiveFailures() {
+        return failures.get();
     }
 
     private Future<?> deadLetter(KafkaProducer<String, byte[]> dlq, ConsumerRecord<String, byte[]> r, String reason) {
@@ -235,14 +300,6 @@ public class EventIngestor {
             }
         }
         return out == null ? v : out;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
