@@ -68,6 +68,11 @@ public class EventIngestor {
     private volatile Instant stalledSince;
     private volatile String lastFailure;
     private final AtomicInteger failures = new AtomicInteger();
+    private static final int LIVE_SECONDS = 30;
+    private volatile Instant lastPollAt;
+    private volatile Instant lagCheckedAt;
+    private volatile Instant lagMeasuredAt;
+    private volatile long lag;
 
     void start(@Observes @Priority(10) StartupEvent ev) {
         if (!config.kafka().enabled()) {
@@ -80,7 +85,11 @@ public class EventIngestor {
         TopicSetup.ensure(k.bootstrapServers(), k.topic(), k.deadLetterTopic(), k.partitions(), k.replicationFactor(),
                 k.retentionHours());
         running = true;
-        thread = new Thread(this::loop, "athanor-ingest");
+        meters.gauge("athanor_ingest_lag_records", this, EventIngestor::lag);
+        meters.gauge("athanor_ingest_last_poll_age_seconds", this, i -> i.lastPollAt == null ? -1
+                : Duration.between(i.lastPollAt, Instant.now()).toMillis() / 1000.0);
+        meters.gauge("athanor_ingest_caught_up", this, i -> i.caughtUp() ? 1 : 0);
+        thread = new Thread(this::supervise, "athanor-ingest");
         thread.setDaemon(true);
         thread.start();
     }
@@ -111,20 +120,61 @@ public class EventIngestor {
         }
     }
 
-    private void loop() {
+    /**
+     * Runs the consumer for as long as the control plane runs: whatever ends it (a poll, an offset lookup or a
+     * rewind that throws, an unexpected error) is logged and counted, and a fresh consumer resumes from the committed
+     * offsets after a backoff.
+     */
+    private void supervise() {
+        Duration backoff = Duration.ofMillis(500);
+        try {
+            while (running) {
+                try {
+                    consume();
+                    backoff = Duration.ofMillis(500);
+                } catch (WakeupException e) {
+                    if (running) {
+                        LOG.warn("Kafka ingest consumer woken up unexpectedly: restarting it");
+                        restarted(backoff);
+                    }
+                } catch (Throwable e) {
+                    if (!running) {
+                        break;
+                    }
+                    LOG.errorf(e, "Kafka ingest loop failed: restarting it in %d ms", backoff.toMillis());
+                    restarted(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                }
+            }
+        } finally {
+            consumer = null;
+            stopped.countDown();
+            caughtUp.countDown();
+        }
+    }
+
+    private void restarted(Duration backoff) {
+        meters.counter("athanor_ingest_restarts_total").increment();
+        lagMeasuredAt = null;
+        pause(backoff);
+    }
+
+    private void consume() {
         AthanorConfig.Kafka k = config.kafka();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps(k));
              KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(producerProps(k))) {
             consumer = c;
+            if (!running) {
+                return;
+            }
             c.subscribe(List.of(k.topic()));
             Duration backoff = Duration.ofMillis(200);
             boolean oneByOne = false;
             while (running) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
+                lastPollAt = Instant.now();
+                measureLag(c, records.count());
                 if (records.isEmpty()) {
-                    if (caughtUp.getCount() > 0) {
-                        checkCaughtUp(c);
-                    }
                     continue;
                 }
                 try {
@@ -150,29 +200,77 @@ public class EventIngestor {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 }
             }
-        } catch (WakeupException e) {
-            // shutting down
-        } catch (RuntimeException e) {
-            LOG.error("Kafka ingest stopped", e);
         } finally {
             consumer = null;
-            stopped.countDown();
-            caughtUp.countDown();
         }
     }
 
-    private void checkCaughtUp(KafkaConsumer<String, byte[]> c) {
+    /**
+     * Every two seconds (and after each empty poll until the first catch-up): how many records of the assigned
+     * partitions are not applied yet (the broker's end offsets minus the consumer's position, plus what was just
+     * polled). A broker that does not answer within 5 s leaves the lag unknown.
+     */
+    private void measureLag(KafkaConsumer<String, byte[]> c, int polled) {
+        Instant now = Instant.now();
+        Instant last = lagCheckedAt;
+        boolean starting = caughtUp.getCount() > 0;
+        if (starting ? polled > 0 : last != null && Duration.between(last, now).toMillis() < 2_000) {
+            return;
+        }
+        lagCheckedAt = now;
         Set<TopicPartition> assigned = c.assignment();
         if (assigned.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> end = c.endOffsets(assigned);
-        for (TopicPartition tp : assigned) {
-            if (c.position(tp) < end.getOrDefault(tp, 0L)) {
-                return;
-            }
+        Map<TopicPartition, Long> end;
+        try {
+            end = c.endOffsets(assigned, Duration.ofSeconds(5));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.debugf("ingest lag unknown: %s", e.getMessage());
+            return;
         }
-        caughtUp.countDown();
+        long behind = polled; // polled but not applied yet
+        for (TopicPartition tp : assigned) {
+            behind += Math.max(0, end.getOrDefault(tp, 0L) - c.position(tp));
+        }
+        lag = behind;
+        lagMeasuredAt = now;
+        if (behind == 0) {
+            caughtUp.countDown();
+        }
+    }
+
+    /**
+     * Whether ingest is live and caught up now: polling, not stalled, and its lag measured within the last 10 s at
+     * most one poll's worth of records. Decisions that rely on ingested events (lost heartbeats) wait for this.
+     */
+    public boolean caughtUp() {
+        if (!config.kafka().enabled()) {
+            return true;
+        }
+        Instant now = Instant.now();
+        Instant polled = lastPollAt;
+        Instant measured = lagMeasuredAt;
+        return stalledSince == null && polled != null && Duration.between(polled, now).toSeconds() < LIVE_SECONDS
+                && measured != null && Duration.between(measured, now).toSeconds() < 10
+                && lag <= config.kafka().maxPollRecords();
+    }
+
+    /** Whether the ingest loop polled Kafka within the last 30 s. */
+    public boolean live() {
+        Instant polled = lastPollAt;
+        return !config.kafka().enabled()
+                || polled != null && Duration.between(polled, Instant.now()).toSeconds() < LIVE_SECONDS;
+    }
+
+    /** Records not consumed yet at the last measurement; -1 while unknown. */
+    public long lag() {
+        return lagMeasuredAt == null ? -1 : lag;
+    }
+
+    /** When the loop last polled Kafka (null before the first poll). */
+    public Instant lastPollAt() {
+        return lastPollAt;
     }
 
     private void process(ConsumerRecords<String, byte[]> records, KafkaProducer<String, byte[]> dlq,
