@@ -24,10 +24,12 @@ public record WorkerConfig(String jobIdText, String attemptText, int workerIndex
 
     /** Worker-only: write events as JSON lines to this file instead of Kafka (tests, manual runs). */
     public static final String EVENTS_FILE = "ATHANOR_EVENTS_FILE";
-    /** Worker-only: producer {@code max.block.ms} (default 15000). */
+    /** Worker-only: producer {@code max.block.ms} (default 60000). */
     public static final String KAFKA_MAX_BLOCK_MS = "ATHANOR_KAFKA_MAX_BLOCK_MS";
-    /** Worker-only: producer {@code delivery.timeout.ms} (default 60000). */
+    /** Worker-only: producer {@code delivery.timeout.ms}, the broker outage a worker rides out (default 600000). */
     public static final String KAFKA_DELIVERY_TIMEOUT_MS = "ATHANOR_KAFKA_DELIVERY_TIMEOUT_MS";
+    /** Worker-only: producer {@code buffer.memory}, bytes of events kept while not acknowledged (default 32 MiB). */
+    public static final String KAFKA_BUFFER_BYTES = "ATHANOR_KAFKA_BUFFER_BYTES";
     /** Worker-only prefix: {@code ATHANOR_KAFKA_CONFIG_SECURITY_PROTOCOL=SASL_SSL} sets {@code security.protocol}. */
     public static final String KAFKA_CONFIG_PREFIX = "ATHANOR_KAFKA_CONFIG_";
     /** Worker-only: seconds to wait for the engine to stop after SIGTERM before reporting CANCELLED anyway (20). */
@@ -56,8 +58,10 @@ public record WorkerConfig(String jobIdText, String attemptText, int workerIndex
                 eventsFile == null ? null : Path.of(eventsFile),
                 blankToNull(env.get(WorkerContract.JOB_FILE)),
                 blankToNull(env.get(WorkerContract.JOB_JSON)),
-                new KafkaEventSink.Settings((long) number(env, KAFKA_MAX_BLOCK_MS, 15_000),
-                        (long) number(env, KAFKA_DELIVERY_TIMEOUT_MS, 60_000), extra),
+                new KafkaEventSink.Settings(
+                        (long) number(env, KAFKA_MAX_BLOCK_MS, KafkaEventSink.Settings.DEFAULT_MAX_BLOCK_MS),
+                        (long) number(env, KAFKA_DELIVERY_TIMEOUT_MS, KafkaEventSink.Settings.DEFAULT_DELIVERY_TIMEOUT_MS),
+                        (long) number(env, KAFKA_BUFFER_BYTES, KafkaEventSink.Settings.DEFAULT_BUFFER_BYTES), extra),
                 Duration.ofMillis((long) (number(env, STOP_GRACE_SECONDS, 20) * 1000)));
     }
 

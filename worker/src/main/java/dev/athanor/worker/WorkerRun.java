@@ -34,13 +34,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One worker process's life: STARTED, heartbeats, the engine's events, and exactly one RESULT, then the exit code
- * (0 succeeded, 1 engine failure, 2 bad job or spec, 143 cancelled). Independent of where events go, so tests run it
+ * (0 succeeded, 1 engine failure, 2 bad job or spec, 3 events undelivered, 143 cancelled). Independent of where events go, so tests run it
  * with an in-memory sink.
  */
 public final class WorkerRun {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_BAD_JOB = 2;
+    /** The job's last events (its RESULT) could not be delivered to the control plane. */
+    public static final int EXIT_EVENTS_UNDELIVERED = WorkerContract.EXIT_EVENTS_UNDELIVERED;
 
     private static final Duration FINAL_FLUSH = Duration.ofSeconds(30);
 
@@ -52,9 +54,10 @@ public final class WorkerRun {
     private final PrintStream stderr;
     private final EventEmitter emitter;
     private final Duration startTimeout;
+    private final Duration deliveryWait;
 
     /**
-     * @param startTimeout how long to wait for the STARTED event to be acknowledged before giving up on the sink
+     * @param startTimeout how long to wait for the STARTED event (and, at the end, the RESULT) to be acknowledged
      */
     public WorkerRun(UUID jobId, int attempt, int worker, WorkerJob job, Path workDir, Duration heartbeat,
                      EventSink sink, Duration startTimeout, Cancellation cancellation, Map<String, String> env,
@@ -66,23 +69,42 @@ public final class WorkerRun {
         this.env = env;
         this.stderr = stderr;
         this.startTimeout = startTimeout;
+        this.deliveryWait = startTimeout;
         this.emitter = new EventEmitter(sink, jobId, attempt, worker);
     }
 
     /** Runs the job; never throws. */
     public int execute() {
+        int code;
         try (EventReporter reporter = new EventReporter(emitter, stderr)) {
-            return execute(reporter);
+            code = execute(reporter);
         } catch (EventSinkException e) {
             stderr.println("[athanor-worker] ERROR " + e.getMessage());
-            return EXIT_FAILED;
-        } finally {
-            try {
-                emitter.sink().flush(FINAL_FLUSH);
-            } catch (EventSinkException e) {
-                stderr.println("[athanor-worker] ERROR " + e.getMessage());
-            }
+            code = EXIT_FAILED;
         }
+        return delivered(code);
+    }
+
+    /**
+     * Waits for the last events (bounded by the delivery wait) and never exits silently when some could not be
+     * delivered: a RESULT that did not reach the control plane turns the exit into {@link #EXIT_EVENTS_UNDELIVERED}.
+     */
+    private int delivered(int code) {
+        EventSink sink = emitter.sink();
+        boolean last = sink.flush(FINAL_FLUSH.compareTo(deliveryWait) > 0 ? FINAL_FLUSH : deliveryWait);
+        long lost = sink.undelivered();
+        String why = sink.lossReason() == null ? "" : ": " + sink.lossReason();
+        if (!last) {
+            stderr.println("[athanor-worker] ERROR the last events (the result among them) could not be delivered to "
+                    + sink.describe() + (lost > 0 ? " (" + lost + " events given up on)" : "") + why
+                    + "; exiting " + EXIT_EVENTS_UNDELIVERED);
+            return EXIT_EVENTS_UNDELIVERED;
+        }
+        if (lost > 0) {
+            stderr.println("[athanor-worker] ERROR " + lost + " events could not be delivered to " + sink.describe()
+                    + " (the result was)" + why);
+        }
+        return code;
     }
 
     private int execute(EventReporter reporter) {

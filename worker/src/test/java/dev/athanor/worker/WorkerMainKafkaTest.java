@@ -121,7 +121,7 @@ class WorkerMainKafkaTest {
                 "ATHANOR_KAFKA_DELIVERY_TIMEOUT_MS", "2000");
         long start = System.nanoTime();
         int code = new WorkerMain(env, new Cancellation(), new PrintStream(err, true, StandardCharsets.UTF_8)).run();
-        assertThat(code).isEqualTo(1);
+        assertThat(code).isEqualTo(WorkerRun.EXIT_EVENTS_UNDELIVERED);
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot deliver events to Kafka at 127.0.0.1:1");
     }

@@ -134,4 +134,54 @@ class WorkerRunTest {
         assertThat(WorkerRun.parseGpus("")).isEmpty();
         assertThat(WorkerRun.parseGpus(null)).isEmpty();
     }
+
+    /** Defect 9: a worker whose events could not be delivered says so in its exit, never silently. */
+    @Test
+    void aWorkerWhoseResultCouldNotBeDeliveredSaysSoInItsExit() throws Exception {
+        InMemoryEventSink memory = new InMemoryEventSink();
+        boolean[] broken = {false};
+        dev.athanor.worker.event.EventSink lossy = new dev.athanor.worker.event.EventSink() {
+            @Override
+            public void send(WorkerEvent event) {
+                memory.send(event);
+                if (event.type() == EventType.RESULT) {
+                    broken[0] = true; // the broker went away for longer than the delivery timeout
+                }
+            }
+
+            @Override
+            public boolean flush(Duration timeout) {
+                return !broken[0];
+            }
+
+            @Override
+            public long undelivered() {
+                return broken[0] ? 3 : 0;
+            }
+
+            @Override
+            public String lossReason() {
+                return broken[0] ? "cannot deliver events to Kafka at k:9092 (topic t): TimeoutException: expired" : null;
+            }
+
+            @Override
+            public void close(Duration timeout) {
+            }
+
+            @Override
+            public String describe() {
+                return "kafka k:9092 topic t";
+            }
+        };
+        DemoDataset.generate(tmp.resolve("data"), 2, 1);
+        UUID id = UUID.randomUUID();
+        WorkerJob job = new WorkerJob(id, 1, 0, "j", "team-a", JobKind.AUGMENTATION, null, Json.lenient().readTree(
+                "{\"inputDir\":\"data/images\",\"outputDir\":\"aug\",\"outputsPerImage\":1,\"seed\":3}"));
+        int code = new WorkerRun(id, 1, 0, job, tmp, Duration.ofSeconds(10), lossy, Duration.ofMillis(200),
+                cancellation, Map.of(), new PrintStream(err, true, StandardCharsets.UTF_8)).execute();
+        assertThat(code).isEqualTo(WorkerRun.EXIT_EVENTS_UNDELIVERED).isEqualTo(3);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("could not be delivered to kafka k:9092 topic t (3 events given up on)")
+                .contains("TimeoutException: expired");
+    }
 }

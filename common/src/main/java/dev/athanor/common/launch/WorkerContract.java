@@ -19,6 +19,9 @@ public final class WorkerContract {
     public static final String SECRET_PREFIX = "ATHANOR_SECRET_";
     public static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
 
+    /** Exit code of a worker whose last events (its RESULT) could not be delivered to the control plane. */
+    public static final int EXIT_EVENTS_UNDELIVERED = 3;
+
     /** Exit code of a worker that stopped because it was asked to (SIGTERM): 128 + 15. */
     public static final int EXIT_TERMINATED = 143;
 

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,11 +39,14 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Consumes worker events from Kafka. Per poll: decode, send undecodable records to the dead-letter topic with the
  * reason, apply the rest in one database transaction, and only then commit the offsets. A failed transaction
- * rewinds to the batch start and retries after a backoff, so nothing acknowledged by Kafka is skipped.
+ * rewinds to the batch start. If one record's data cannot be stored (see {@link WriteFailure}) the batch is applied
+ * one record at a time and only that record is dead-lettered; if the database cannot take writes, ingest is stalled:
+ * it retries the same records with a backoff, for as long as it takes, and the readiness check reports it DOWN.
  */
 @ApplicationScoped
 public class EventIngestor {
@@ -60,6 +64,15 @@ public class EventIngestor {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private Thread thread;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private volatile Instant stalledSince;
+    private volatile String lastFailure;
+    private final AtomicInteger failures = new AtomicInteger();
+    private static final int LIVE_SECONDS = 30;
+    private volatile Instant lastPollAt;
+    private volatile Instant lagCheckedAt;
+    private volatile Instant lagMeasuredAt;
+    private volatile long lag;
 
     void start(@Observes @Priority(10) StartupEvent ev) {
         if (!config.kafka().enabled()) {
@@ -72,7 +85,11 @@ public class EventIngestor {
         TopicSetup.ensure(k.bootstrapServers(), k.topic(), k.deadLetterTopic(), k.partitions(), k.replicationFactor(),
                 k.retentionHours());
         running = true;
-        thread = new Thread(this::loop, "athanor-ingest");
+        meters.gauge("athanor_ingest_lag_records", this, EventIngestor::lag);
+        meters.gauge("athanor_ingest_last_poll_age_seconds", this, i -> i.lastPollAt == null ? -1
+                : Duration.between(i.lastPollAt, Instant.now()).toMillis() / 1000.0);
+        meters.gauge("athanor_ingest_caught_up", this, i -> i.caughtUp() ? 1 : 0);
+        thread = new Thread(this::supervise, "athanor-ingest");
         thread.setDaemon(true);
         thread.start();
     }
@@ -103,44 +120,32 @@ public class EventIngestor {
         }
     }
 
-    private void loop() {
-        AthanorConfig.Kafka k = config.kafka();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps(k));
-             KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(producerProps(k))) {
-            consumer = c;
-            c.subscribe(List.of(k.topic()));
-            Duration backoff = Duration.ofMillis(200);
-            int failures = 0;
+    /**
+     * Runs the consumer for as long as the control plane runs: whatever ends it (a poll, an offset lookup or a
+     * rewind that throws, an unexpected error) is logged and counted, and a fresh consumer resumes from the committed
+     * offsets after a backoff.
+     */
+    private void supervise() {
+        Duration backoff = Duration.ofMillis(500);
+        try {
             while (running) {
-                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
-                if (records.isEmpty()) {
-                    if (caughtUp.getCount() > 0) {
-                        checkCaughtUp(c);
-                    }
-                    continue;
-                }
                 try {
-                    process(records, dlq, failures >= 3 && ingest.databaseReachable());
-                    c.commitSync(nextOffsets(records));
-                    backoff = Duration.ofMillis(200);
-                    failures = 0;
+                    consume();
+                    backoff = Duration.ofMillis(500);
                 } catch (WakeupException e) {
-                    throw e;
-                } catch (RuntimeException e) {
-                    LOG.warnf("ingest of %d records failed, will retry in %d ms: %s", records.count(),
-                            backoff.toMillis(), e.getMessage());
-                    meters.counter("athanor_ingest_failures_total").increment();
-                    failures++;
-                    rewind(c, records);
-                    pause(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-                            ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+                    if (running) {
+                        LOG.warn("Kafka ingest consumer woken up unexpectedly: restarting it");
+                        restarted(backoff);
+                    }
+                } catch (Throwable e) {
+                    if (!running) {
+                        break;
+                    }
+                    LOG.errorf(e, "Kafka ingest loop failed: restarting it in %d ms", backoff.toMillis());
+                    restarted(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 }
             }
-        } catch (WakeupException e) {
-            // shutting down
-        } catch (RuntimeException e) {
-            LOG.error("Kafka ingest stopped", e);
         } finally {
             consumer = null;
             stopped.countDown();
@@ -148,18 +153,124 @@ public class EventIngestor {
         }
     }
 
-    private void checkCaughtUp(KafkaConsumer<String, byte[]> c) {
+    private void restarted(Duration backoff) {
+        meters.counter("athanor_ingest_restarts_total").increment();
+        lagMeasuredAt = null;
+        pause(backoff);
+    }
+
+    private void consume() {
+        AthanorConfig.Kafka k = config.kafka();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps(k));
+             KafkaProducer<String, byte[]> dlq = new KafkaProducer<>(producerProps(k))) {
+            consumer = c;
+            if (!running) {
+                return;
+            }
+            c.subscribe(List.of(k.topic()));
+            Duration backoff = Duration.ofMillis(200);
+            boolean oneByOne = false;
+            while (running) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(250));
+                lastPollAt = Instant.now();
+                measureLag(c, records.count());
+                if (records.isEmpty()) {
+                    continue;
+                }
+                try {
+                    process(records, dlq, oneByOne);
+                    c.commitSync(nextOffsets(records));
+                    backoff = Duration.ofMillis(200);
+                    oneByOne = false;
+                    recovered();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RecordFailure e) {
+                    // One record of the batch cannot be stored: go one by one to find it and dead-letter only it.
+                    LOG.warnf("a record of a batch of %d cannot be stored (%s): applying them one by one",
+                            records.count(), WriteFailure.describe(e.getCause()));
+                    oneByOne = true;
+                    rewind(c, records);
+                } catch (RuntimeException e) {
+                    // The database (or the dead-letter topic) cannot take writes now: nothing is dead-lettered,
+                    // no offset is committed, the same records are retried after a backoff for as long as it takes.
+                    stalled(e, records.count(), backoff);
+                    rewind(c, records);
+                    pause(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                }
+            }
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /**
+     * Every two seconds (and after each empty poll until the first catch-up): how many records of the assigned
+     * partitions are not applied yet (the broker's end offsets minus the consumer's position, plus what was just
+     * polled). A broker that does not answer within 5 s leaves the lag unknown.
+     */
+    private void measureLag(KafkaConsumer<String, byte[]> c, int polled) {
+        Instant now = Instant.now();
+        Instant last = lagCheckedAt;
+        boolean starting = caughtUp.getCount() > 0;
+        if (starting ? polled > 0 : last != null && Duration.between(last, now).toMillis() < 2_000) {
+            return;
+        }
+        lagCheckedAt = now;
         Set<TopicPartition> assigned = c.assignment();
         if (assigned.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> end = c.endOffsets(assigned);
-        for (TopicPartition tp : assigned) {
-            if (c.position(tp) < end.getOrDefault(tp, 0L)) {
-                return;
-            }
+        Map<TopicPartition, Long> end;
+        try {
+            end = c.endOffsets(assigned, Duration.ofSeconds(5));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.debugf("ingest lag unknown: %s", e.getMessage());
+            return;
         }
-        caughtUp.countDown();
+        long behind = polled; // polled but not applied yet
+        for (TopicPartition tp : assigned) {
+            behind += Math.max(0, end.getOrDefault(tp, 0L) - c.position(tp));
+        }
+        lag = behind;
+        lagMeasuredAt = now;
+        if (behind == 0) {
+            caughtUp.countDown();
+        }
+    }
+
+    /**
+     * Whether ingest is live and caught up now: polling, not stalled, and its lag measured within the last 10 s at
+     * most one poll's worth of records. Decisions that rely on ingested events (lost heartbeats) wait for this.
+     */
+    public boolean caughtUp() {
+        if (!config.kafka().enabled()) {
+            return true;
+        }
+        Instant now = Instant.now();
+        Instant polled = lastPollAt;
+        Instant measured = lagMeasuredAt;
+        return stalledSince == null && polled != null && Duration.between(polled, now).toSeconds() < LIVE_SECONDS
+                && measured != null && Duration.between(measured, now).toSeconds() < 10
+                && lag <= config.kafka().maxPollRecords();
+    }
+
+    /** Whether the ingest loop polled Kafka within the last 30 s. */
+    public boolean live() {
+        Instant polled = lastPollAt;
+        return !config.kafka().enabled()
+                || polled != null && Duration.between(polled, Instant.now()).toSeconds() < LIVE_SECONDS;
+    }
+
+    /** Records not consumed yet at the last measurement; -1 while unknown. */
+    public long lag() {
+        return lagMeasuredAt == null ? -1 : lag;
+    }
+
+    /** When the loop last polled Kafka (null before the first poll). */
+    public Instant lastPollAt() {
+        return lastPollAt;
     }
 
     private void process(ConsumerRecords<String, byte[]> records, KafkaProducer<String, byte[]> dlq,
@@ -176,18 +287,15 @@ public class EventIngestor {
             }
         }
         if (!oneByOne) {
-            ingest.apply(events);
+            apply(events);
         } else {
-            // The batch failed repeatedly while the database is reachable: find the record that cannot be stored,
-            // dead-letter it with the reason and keep going, instead of blocking every partition behind it.
+            // A record of this batch cannot be stored: find it, dead-letter it with the reason and keep going,
+            // instead of blocking every partition behind it. A database failure still stops the batch.
             for (int i = 0; i < events.size(); i++) {
                 try {
-                    ingest.apply(List.of(events.get(i)));
-                } catch (RuntimeException e) {
-                    if (!ingest.databaseReachable()) {
-                        throw e;
-                    }
-                    sends.add(deadLetter(dlq, sources.get(i), "cannot be stored: " + rootMessage(e)));
+                    apply(List.of(events.get(i)));
+                } catch (RecordFailure e) {
+                    sends.add(deadLetter(dlq, sources.get(i), "cannot be stored: " + WriteFailure.describe(e.getCause())));
                 }
             }
         }
@@ -198,6 +306,61 @@ public class EventIngestor {
                 throw new IllegalStateException("dead-letter send failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** Applies events; a failure that only this data causes is raised as a {@link RecordFailure}. */
+    private void apply(List<WorkerEvent> events) {
+        try {
+            ingest.apply(events);
+        } catch (RuntimeException e) {
+            if (WriteFailure.of(e) == WriteFailure.RECORD) {
+                throw new RecordFailure(e);
+            }
+            throw e;
+        }
+    }
+
+    /** A batch failed because of one record's data (see {@link WriteFailure#RECORD}). */
+    static final class RecordFailure extends RuntimeException {
+        RecordFailure(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private void stalled(RuntimeException e, int count, Duration backoff) {
+        String why = WriteFailure.describe(e);
+        failures.incrementAndGet();
+        if (stalledSince == null) {
+            stalledSince = Instant.now();
+        }
+        lastFailure = why;
+        meters.counter("athanor_ingest_failures_total").increment();
+        LOG.warnf("ingest of %d records failed, ingest paused, retrying in %d ms (nothing is dead-lettered, no offset "
+                + "committed): %s", count, backoff.toMillis(), why);
+    }
+
+    private void recovered() {
+        if (stalledSince != null) {
+            LOG.infof("ingest resumed after %d s stalled", Duration.between(stalledSince, Instant.now()).toSeconds());
+            stalledSince = null;
+            lastFailure = null;
+            failures.set(0);
+        }
+    }
+
+    /** Since when ingest cannot store what it reads (null while it can). */
+    public Instant stalledSince() {
+        return stalledSince;
+    }
+
+    /** Why it is stalled (SQLState and message), null while it is not. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Failed tries since ingest last stored a batch. */
+    public int consecutiveFailures() {
+        return failures.get();
     }
 
     private Future<?> deadLetter(KafkaProducer<String, byte[]> dlq, ConsumerRecord<String, byte[]> r, String reason) {
@@ -235,14 +398,6 @@ public class EventIngestor {
             }
         }
         return out == null ? v : out;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {

@@ -60,16 +60,6 @@ public class IngestService {
         }
     }
 
-    /** Whether PostgreSQL answers at all (tells a poison record from an outage). */
-    @Transactional
-    public boolean databaseReachable() {
-        try {
-            return em.unwrap(Session.class).doReturningWork(c -> c.isValid(5));
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     @Transactional
     public Outcome apply(List<WorkerEvent> batch) {
         if (batch.isEmpty()) {

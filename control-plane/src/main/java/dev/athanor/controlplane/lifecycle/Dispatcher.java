@@ -480,6 +480,10 @@ public class Dispatcher {
             }
         }
         // A worker that is alive but silent (frozen, swapped out, stuck in the kernel) is stopped and retried.
+        // Heartbeats are judged only while ingest is caught up: a stalled or lagging ingest has not stored them yet.
+        if (!ingestor.caughtUp()) {
+            return;
+        }
         Duration silence = config.lostWorker().heartbeatTimeout();
         for (AttemptKey key : jobs.staleHeartbeats(silence)) {
             if (active.contains(key) && !silent.containsKey(key)) {

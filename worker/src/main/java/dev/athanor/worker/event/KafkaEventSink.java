@@ -16,19 +16,23 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends events to Kafka with an idempotent producer ({@code acks=all}), keyed by job id so one job's events stay in
- * order on one partition. Both blocking ({@code max.block.ms}) and delivery ({@code delivery.timeout.ms}) are bounded,
- * so an unreachable broker ends in an {@link EventSinkException} instead of a hang.
+ * order on one partition. A broker outage does not stop the worker: events wait in the producer's bounded buffer
+ * ({@code buffer.memory}) and are retried for up to {@code delivery.timeout.ms} (10 minutes by default). An event the
+ * producer gave up on is counted ({@link #undelivered()}) and later events are still sent; the worker says so when it
+ * exits.
  */
 public final class KafkaEventSink implements EventSink {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final String key;
     private final String bootstrap;
-    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    private final AtomicLong undelivered = new AtomicLong();
     private volatile Future<RecordMetadata> last;
 
     /**
@@ -52,6 +56,7 @@ public final class KafkaEventSink implements EventSink {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(s.maxBlockMs()));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(s.bufferBytes()));
         long request = Math.max(1000, Math.min(30_000, s.deliveryTimeoutMs() - 10));
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(s.deliveryTimeoutMs(), request + 5)));
@@ -61,31 +66,56 @@ public final class KafkaEventSink implements EventSink {
 
     @Override
     public void send(WorkerEvent event) {
-        rethrowFailure();
-        last = producer.send(new ProducerRecord<>(topic, key, EventCodec.encode(event)), (md, ex) -> {
-            if (ex != null) {
-                failure.compareAndSet(null, ex);
-            }
-        });
+        try {
+            last = producer.send(new ProducerRecord<>(topic, key, EventCodec.encode(event)), (md, ex) -> {
+                if (ex != null) {
+                    lost(ex);
+                }
+            });
+        } catch (RuntimeException e) {
+            // e.g. the buffer stayed full for max.block.ms: this event is lost, the worker goes on
+            lost(e);
+            last = null;
+            lastFailed = true;
+        }
+    }
+
+    private volatile boolean lastFailed;
+
+    private void lost(Exception ex) {
+        undelivered.incrementAndGet();
+        firstFailure.compareAndSet(null, ex);
     }
 
     @Override
     public boolean flush(Duration timeout) {
         Future<RecordMetadata> f = last;
-        if (f != null) {
-            try {
-                f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (ExecutionException e) {
-                failure.compareAndSet(null, e.getCause() instanceof Exception c ? c : e);
-            }
+        if (f == null) {
+            return !lastFailed;
         }
-        rethrowFailure();
-        return true;
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public long undelivered() {
+        return undelivered.get();
+    }
+
+    @Override
+    public String lossReason() {
+        Exception ex = firstFailure.get();
+        return ex == null ? null : "cannot deliver events to Kafka at " + bootstrap + " (topic " + topic + "): "
+                + ex.getClass().getSimpleName() + ": " + ex.getMessage();
     }
 
     @Override
@@ -102,23 +132,21 @@ public final class KafkaEventSink implements EventSink {
         return "kafka " + bootstrap + " topic " + topic;
     }
 
-    private void rethrowFailure() {
-        Exception ex = failure.get();
-        if (ex != null) {
-            throw new EventSinkException("cannot deliver events to Kafka at " + bootstrap + " (topic " + topic + "): "
-                    + ex.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
-        }
-    }
-
     /**
      * Producer bounds and extra properties.
      *
-     * @param maxBlockMs        how long {@code send} may block waiting for metadata
-     * @param deliveryTimeoutMs how long a record may take to be acknowledged, retries included
+     * @param maxBlockMs        how long {@code send} may block waiting for metadata or buffer space
+     * @param deliveryTimeoutMs how long a record may take to be acknowledged, retries included (how long an outage
+     *                          the worker rides out)
+     * @param bufferBytes       the producer's buffer ({@code buffer.memory}) for events not acknowledged yet
      * @param extra             further producer properties, e.g. from {@code ATHANOR_KAFKA_CONFIG_*}
      */
-    public record Settings(long maxBlockMs, long deliveryTimeoutMs, Map<String, String> extra) {
-        public static final Settings DEFAULT = new Settings(15_000, 60_000, Map.of());
+    public record Settings(long maxBlockMs, long deliveryTimeoutMs, long bufferBytes, Map<String, String> extra) {
+        public static final long DEFAULT_MAX_BLOCK_MS = 60_000;
+        public static final long DEFAULT_DELIVERY_TIMEOUT_MS = 600_000;
+        public static final long DEFAULT_BUFFER_BYTES = 32L * 1024 * 1024;
+        public static final Settings DEFAULT = new Settings(DEFAULT_MAX_BLOCK_MS, DEFAULT_DELIVERY_TIMEOUT_MS,
+                DEFAULT_BUFFER_BYTES, Map.of());
 
         public Settings {
             extra = extra == null ? Map.of() : Map.copyOf(extra);
