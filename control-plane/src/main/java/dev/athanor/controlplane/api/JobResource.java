@@ -183,10 +183,11 @@ public class JobResource {
 
     @GET
     @Operation(summary = "List jobs, newest first", description = "Keyset pagination: pass nextCursor back as cursor. "
-            + "Only jobs of teams the caller may see; team= naming any other team gives an empty list.")
+            + "Only jobs of teams the caller may see; team= naming any other team gives an empty list. q= matches "
+            + "text in the name or the labels (case-insensitive).")
     public JobList list(@QueryParam("team") String team, @QueryParam("state") List<String> state,
                         @QueryParam("kind") String kind, @QueryParam("limit") Integer limit,
-                        @QueryParam("cursor") String cursor) {
+                        @QueryParam("cursor") String cursor, @QueryParam("q") String text) {
         List<FieldError> errors = new ArrayList<>();
         int lim = limit == null ? 50 : limit;
         if (lim < 1 || lim > 500) {
@@ -217,6 +218,10 @@ public class JobResource {
                 errors.add(new FieldError("kind", "unknown kind '" + kind + "'; one of " + Arrays.toString(JobKind.values())));
             }
         }
+        String q = text == null || text.isBlank() ? null : text.trim();
+        if (q != null && q.length() > 100) {
+            errors.add(new FieldError("q", "at most 100 characters"));
+        }
         Cursor c = null;
         if (cursor != null && !cursor.isBlank()) {
             try {
@@ -234,7 +239,7 @@ public class JobResource {
         if (t != null && !caller.canView(t)) {
             return new JobList(List.of(), null);
         }
-        JobStore.Page page = jobs.list(new JobStore.ListFilter(t, states, k, t != null ? null : caller.visibleTeams()),
+        JobStore.Page page = jobs.list(new JobStore.ListFilter(t, states, k, t != null ? null : caller.visibleTeams(), q),
                 c, lim);
         return new JobList(page.items(), page.nextCursor());
     }
@@ -306,19 +311,28 @@ public class JobResource {
 
     @GET
     @Path("{id}/metrics")
-    @Operation(summary = "Metric names of a job, or one metric series with ?name=")
+    @Operation(summary = "Metric names of a job, or one metric series with ?name=", description = "points=N "
+            + "(3..10000) downsamples the series on the server (LTTB), keeping its shape and peaks.")
     public Object metrics(@PathParam("id") UUID id, @QueryParam("name") String name,
-                          @QueryParam("limit") Integer limit) {
+                          @QueryParam("limit") Integer limit, @QueryParam("points") Integer points) {
         requireJob(id);
         if (name == null || name.isBlank()) {
             return new MetricNames(history.metricNames(id));
         }
-        int lim = limit == null ? 10_000 : limit;
+        int lim = limit == null ? (points != null ? 100_000 : 10_000) : limit;
         if (lim < 1 || lim > 100_000) {
             throw new BadRequestProblem("Invalid query", "limit must be between 1 and 100000",
                     List.of(new FieldError("limit", "must be between 1 and 100000")));
         }
-        return new MetricSeries(name, history.metric(id, name, lim));
+        if (points != null && (points < 3 || points > 10_000)) {
+            throw new BadRequestProblem("Invalid query", "points must be between 3 and 10000",
+                    List.of(new FieldError("points", "must be between 3 and 10000")));
+        }
+        List<HistoryStore.MetricPoint> series = history.metric(id, name, lim);
+        if (points != null) {
+            series = dev.athanor.controlplane.dashboard.Lttb.downsample(series, points, p -> p.step(), p -> p.value());
+        }
+        return new MetricSeries(name, series);
     }
 
     @GET

@@ -1,5 +1,6 @@
 package dev.athanor.controlplane.auth;
 
+import dev.athanor.controlplane.dashboard.WebSessions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /**
  * Authenticates every request under {@code /api}: {@code Authorization: Bearer <token>}, else 401 problem+json with
  * {@code WWW-Authenticate: Bearer}. Health, metrics and OpenAPI ({@code /q/*}) stay open. The header and the token are
- * never logged. Runs on the resource's thread (the API's endpoints are blocking), so a cache miss may query.
+ * never logged. Without that header, the dashboard's session cookie ({@link WebSessions}) is accepted, with its CSRF
+ * header on unsafe methods; {@code POST /api/v1/session} (sign-in) is open. Runs on the resource's thread (the API's endpoints are blocking), so a cache miss may query.
  */
 public class AuthFilter {
 
@@ -20,6 +22,8 @@ public class AuthFilter {
     Authenticator authenticator;
     @Inject
     CurrentCaller current;
+    @Inject
+    WebSessions sessions;
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext ctx) {
@@ -27,7 +31,20 @@ public class AuthFilter {
         if (!(path.equals("/api") || path.startsWith("/api/"))) {
             return Optional.empty();
         }
+        if (path.equals("/api/v1/session") && "POST".equals(ctx.getMethod())) {
+            return Optional.empty();
+        }
         String header = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
+        var cookie = ctx.getCookies().get(WebSessions.COOKIE);
+        if ((header == null || header.isBlank()) && cookie != null) {
+            try {
+                current.set(sessions.authenticate(cookie.getValue(), ctx.getMethod(),
+                        ctx.getHeaderString(WebSessions.CSRF_HEADER)));
+                return Optional.empty();
+            } catch (AuthProblem e) {
+                return Optional.of(AuthMappers.response(e));
+            }
+        }
         if (header == null || header.isBlank()) {
             return Optional.of(AuthMappers.response(AuthProblem.unauthorized(
                     "authentication required: send 'Authorization: Bearer <token>'")));

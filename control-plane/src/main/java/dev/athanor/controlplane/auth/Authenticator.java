@@ -45,7 +45,14 @@ public class Authenticator {
         if (!Tokens.plausible(secret)) {
             throw AuthProblem.unauthorized("invalid token");
         }
-        String hash = Tokens.hash(secret);
+        return authenticateHash(Tokens.hash(secret));
+    }
+
+    /**
+     * Like {@link #authenticate(String)} for a token known by its stored hash (a dashboard session refers to the
+     * token it was signed in with): revocation and expiry of that token end the session too.
+     */
+    public Authenticated authenticateHash(String hash) {
         long now = System.nanoTime();
         Entry e = cache.get(hash);
         if (e != null && now - e.loadedAt() < ttl.toNanos()) {

@@ -74,11 +74,17 @@ public class JobStore {
 
     /**
      * {@code team}: one team or null; {@code teams}: the teams the caller may see, null for all (cluster admins);
-     * an empty set matches nothing.
+     * an empty set matches nothing; {@code text}: a case-insensitive substring of the name or of a label key or
+     * value, or null.
      */
-    public record ListFilter(String team, Collection<String> states, String kind, Collection<String> teams) {
+    public record ListFilter(String team, Collection<String> states, String kind, Collection<String> teams,
+                             String text) {
         public ListFilter(String team, Collection<String> states, String kind) {
-            this(team, states, kind, null);
+            this(team, states, kind, null, null);
+        }
+
+        public ListFilter(String team, Collection<String> states, String kind, Collection<String> teams) {
+            this(team, states, kind, teams, null);
         }
     }
 
@@ -157,6 +163,9 @@ public class JobStore {
         if (f.states() != null && !f.states().isEmpty()) {
             sql.append(" and state in (:states)");
         }
+        if (f.text() != null) {
+            sql.append(" and (name ilike :text escape '\\' or cast(labels as text) ilike :text escape '\\')");
+        }
         if (after != null) {
             sql.append(" and (created_at, id) < (:cAt, :cId)");
         }
@@ -173,6 +182,9 @@ public class JobStore {
         }
         if (f.states() != null && !f.states().isEmpty()) {
             q.setParameter("states", f.states());
+        }
+        if (f.text() != null) {
+            q.setParameter("text", "%" + f.text().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         }
         if (after != null) {
             q.setParameter("cAt", after.createdAt());
