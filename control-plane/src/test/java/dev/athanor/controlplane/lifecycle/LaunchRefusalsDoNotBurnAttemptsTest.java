@@ -126,6 +126,10 @@ class LaunchRefusalsDoNotBurnAttemptsTest {
                     return launcher;
                 }
 
+                public dev.athanor.common.secret.SecretStore secrets() {
+                    throw new UnsupportedOperationException("no secrets in this test");
+                }
+
                 public boolean acting() {
                     return acting;
                 }
