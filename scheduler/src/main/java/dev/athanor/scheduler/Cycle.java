@@ -31,6 +31,7 @@ final class Cycle {
     private final long now;
     private final long reserveAfterMs;
     private final long minRuntimeMs;
+    private final long reclaimAfterMs;
 
     // flavors
     private final int F;
@@ -139,6 +140,7 @@ final class Cycle {
         this.now = s.now().toEpochMilli();
         this.reserveAfterMs = cfg.reservationAfter().toMillis();
         this.minRuntimeMs = cfg.minRuntime().toMillis();
+        this.reclaimAfterMs = cfg.reclaimAfter().toMillis();
 
         // ---- flavors and nodes
         TreeSet<String> flavors = new TreeSet<>();
@@ -1200,7 +1202,8 @@ final class Cycle {
 
     private boolean preemptOn(int j, int t, int f) {
         long req = pjReq[j];
-        boolean reclaim = usage[t * F + f] + req <= nominal[t * F + f];
+        boolean reclaim = usage[t * F + f] + req <= nominal[t * F + f]
+                && now - pj(j).createdAt().toEpochMilli() >= reclaimAfterMs; // admission order first, preemption last
         int prio = pjPrio[j];
         int c = teamCohort[t];
         // cheap pre-checks before building candidate lists
@@ -1237,7 +1240,8 @@ final class Cycle {
         long candGpus = 0;
         if (inTeamPossible) {
             for (int r : teamRunsByEnd[t]) {
-                if (runFlavor[r] == f && runPrio[r] < prio && !victim[r] && now - runStart[r] >= minRuntimeMs) {
+                if (runFlavor[r] == f && runPrio[r] < prio && !victim[r] && now - runStart[r] >= minRuntimeMs
+                        && worthStopping(r)) {
                     cand.add(r);
                     candGpus += run[r].totalGpus();
                 }
@@ -1253,7 +1257,7 @@ final class Cycle {
                 for (int r : teamRunsByEnd[s2]) {
                     // only jobs whose eviction leaves their team at or above nominal: no reclaim ping-pong
                     if (runFlavor[r] == f && !victim[r] && now - runStart[r] >= minRuntimeMs
-                            && run[r].totalGpus() <= borrowed) {
+                            && run[r].totalGpus() <= borrowed && worthStopping(r)) {
                         all += run[r].totalGpus();
                         if (s2 != t) {
                             cand.add(r);
@@ -1314,6 +1318,24 @@ final class Cycle {
         pend(j, anyInTeam ? PendingReason.PRIORITY : reason[j],
                 "waiting for preempted job(s) to stop: " + names + (anyInTeam ? "" : " (quota reclaim)"));
         return true;
+    }
+
+    /**
+     * The cost rule of a preemption: a running job is worth stopping only while it has preemptions left in its budget
+     * and the GPU time it would still hold (expected end - now) is at least {@code gainOverLoss} times the work a stop
+     * throws away (now - its last checkpoint, or its start). A job that reports no end holds its GPUs for ever.
+     */
+    private boolean worthStopping(int r) {
+        RunningJob x = run[r];
+        if (x.preemptions() >= cfg.maxPreemptionsPerJob()) {
+            return false;
+        }
+        if (x.expectedEnd() == null) {
+            return true;
+        }
+        double remaining = x.expectedEnd().toEpochMilli() - now;
+        double lost = now - x.workAtRiskSince().toEpochMilli();
+        return remaining >= cfg.gainOverLoss() * lost;
     }
 
     /** Greedy node-targeted victim choice, then drop victims that turn out unnecessary (newest additions first). */

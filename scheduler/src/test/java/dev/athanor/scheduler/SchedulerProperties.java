@@ -227,7 +227,7 @@ class SchedulerProperties {
             Priority p = Priority.values()[r.nextInt(4)];
             Instant start = NOW.minusSeconds(r.nextInt(7200));
             Instant end = r.nextInt(4) == 0 ? null : NOW.plusSeconds(60 + r.nextInt(7200));
-            running.add(new RunningJob("r" + k, t.name(), p, g, f, placed, start, end, r.nextBoolean(), 0, 0));
+            running.add(new RunningJob("r" + k, t.name(), p, g, f, placed, start, end, r.nextBoolean(), 0, 0, null, 0));
         }
         for (int i = 0; i < nodeCount; i++) {
             nodes.add(Node.of("n" + i, nodeFlavor[i], gpus[i], free[i]));

@@ -5,6 +5,7 @@ import dev.athanor.common.job.Resources;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -132,14 +133,16 @@ class SchedulerTest {
 
     @Test
     void teamBelowNominalReclaimsBorrowedGpus() {
-        // vision borrowed nlp's GPUs: both nodes are busy with vision jobs; nlp submits within its nominal
+        // vision borrowed nlp's GPUs: both nodes are busy with vision jobs; nlp submits within its nominal and has
+        // waited longer than reclaim-after (30 min) for a GPU to free (the rule before preemptions had to earn their
+        // cost reclaimed at once: this test then submitted n1 1 minute ago)
         Decision d = new Fx().node("a", A100, 8, 0).node("b", A100, 8, 0)
                 .team("vision", "lab", 1, A100, FlavorQuota.of(8))
                 .team("nlp", "lab", 1, A100, FlavorQuota.of(8))
                 .run("v-old", "vision", Priority.NORMAL, 8, A100, min(120), null, "a")
                 .run("v-young", "vision", Priority.NORMAL, 4, A100, min(30), null, "b")
                 .run("v-young2", "vision", Priority.NORMAL, 4, A100, min(20), null, "b")
-                .pend("n1", "nlp", Priority.LOW, 1, 4, A100, min(1))
+                .pend("n1", "nlp", Priority.LOW, 1, 4, A100, min(31))
                 .schedule();
         assertThat(d.admissions()).isEmpty();
         assertThat(d.preemptions()).hasSize(1);
@@ -149,6 +152,51 @@ class SchedulerTest {
         assertThat(p.victimJobId()).isEqualTo("v-young2"); // fewest GPUs, then youngest
         assertThat(p.message()).contains("below its nominal");
         assertThat(d.pendingById().get("n1").message()).contains("v-young2");
+    }
+
+    @Test
+    void reclaimWaitsForAdmissionOrderFirst() {
+        // the same cluster, but nlp's job has waited 29 minutes: the GPUs that free go to nlp by fair share first
+        Decision d = new Fx().node("a", A100, 8, 0).node("b", A100, 8, 0)
+                .team("vision", "lab", 1, A100, FlavorQuota.of(8))
+                .team("nlp", "lab", 1, A100, FlavorQuota.of(8))
+                .run("v-old", "vision", Priority.NORMAL, 8, A100, min(120), null, "a")
+                .run("v-young", "vision", Priority.NORMAL, 4, A100, min(30), null, "b")
+                .pend("n1", "nlp", Priority.LOW, 1, 4, A100, min(29))
+                .schedule();
+        assertThat(d.preemptions()).isEmpty();
+    }
+
+    @Test
+    void aVictimMustHoldItsGpusLongerThanTheWorkItWouldLose() {
+        // v-ending (the youngest, which the victim order prefers) ran 15 min and ends in 5: stopping it throws away
+        // 15 min to gain 5 (gain/loss 0.33 < 2); v-long ran 20 min and would hold its GPUs 5 more hours: worth it
+        Decision d = new Fx().node("a", A100, 4, 0).node("b", A100, 4, 0)
+                .team("vision", "lab", 1, A100, FlavorQuota.of(4))
+                .team("nlp", "lab", 1, A100, FlavorQuota.of(4))
+                .run("v-ending", "vision", Priority.NORMAL, 4, A100, min(15), min(5), "a")
+                .run("v-long", "vision", Priority.NORMAL, 4, A100, min(20), min(300), "b")
+                .pend("n1", "nlp", Priority.NORMAL, 1, 4, A100, min(45))
+                .schedule();
+        assertThat(d.preemptions()).singleElement().satisfies(p -> assertThat(p.victimJobId()).isEqualTo("v-long"));
+    }
+
+    @Test
+    void aJobIsPreemptedAtMostItsBudgetAndItsCheckpointLimitsTheLoss() {
+        Instant checkpoint = Fx.NOW.minus(min(5));
+        RunningJob twice = RunningJob.of("v-preempted", "vision", Priority.LOW, 4, A100, List.of("a"),
+                Fx.NOW.minus(min(40)), Fx.NOW.plus(min(300))).withHistory(null, 1);
+        // ran 3 h, ends in 30 min, but saved 5 min ago: only 5 minutes are lost, 30 minutes gained
+        RunningJob saved = RunningJob.of("v-saved", "vision", Priority.LOW, 4, A100, List.of("b"),
+                Fx.NOW.minus(min(180)), Fx.NOW.plus(min(30))).withHistory(checkpoint, 0);
+        Fx fx = new Fx().node("a", A100, 4, 0).node("b", A100, 4, 0)
+                .team("vision", "lab", 1, A100, FlavorQuota.of(8))
+                .pend("urgent", "vision", Priority.HIGH, 1, 4, A100, min(1));
+        fx.running.add(twice);
+        fx.running.add(saved);
+        Decision d = fx.schedule();
+        assertThat(d.preemptions()).singleElement().satisfies(p -> assertThat(p.victimJobId()).isEqualTo("v-saved"));
+        assertThat(saved.workAtRiskSince()).isEqualTo(checkpoint);
     }
 
     @Test

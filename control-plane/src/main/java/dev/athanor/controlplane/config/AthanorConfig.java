@@ -216,6 +216,18 @@ public interface AthanorConfig {
         @WithDefault("true")
         boolean preemption();
 
+        /** A team below its nominal quota reclaims borrowed GPUs by preemption only for a job that waited this long. */
+        @WithDefault("30m")
+        Duration reclaimAfter();
+
+        /** A job already preempted this often is never chosen as a victim again. */
+        @WithDefault("1")
+        int maxPreemptionsPerJob();
+
+        /** A victim's remaining expected runtime must be at least this many times the work a stop throws away. */
+        @WithDefault("2")
+        double gainOverLoss();
+
         /** SIGTERM → SIGKILL grace for a preempted attempt, its time to checkpoint. */
         @WithDefault("30s")
         Duration preemptionGrace();

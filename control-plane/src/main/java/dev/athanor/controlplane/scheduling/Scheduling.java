@@ -62,7 +62,10 @@ public class Scheduling {
                 .withReservationAfter(s.reservationAfter())
                 .withMaxReservationsPerFlavor(s.maxReservationsPerFlavor())
                 .withMinRuntime(s.minRuntime())
-                .withPreemption(s.preemption());
+                .withPreemption(s.preemption())
+                .withReclaimAfter(s.reclaimAfter())
+                .withMaxPreemptionsPerJob(s.maxPreemptionsPerJob())
+                .withGainOverLoss(s.gainOverLoss());
         scheduler = new Scheduler(c);
     }
 

@@ -54,7 +54,7 @@ public class SchedulingStore {
 
     /** A job holding (or about to hold) resources. */
     public record LiveRow(UUID id, int attempt, String team, Priority priority, Resources resources, Instant since, Instant expectedEnd, boolean checkpointable, boolean preempting,
-                          String flavor) {
+                          String flavor, int preemptions) {
     }
 
     /** Everything one cycle reads, in one transaction (a consistent view). */
@@ -125,7 +125,7 @@ public class SchedulingStore {
         List<Object[]> rows = em.createNativeQuery("select j.id, j.attempt, j.team, j.priority, cast(j.resources as text), "
                 + "coalesce(a.started_at, a.created_at, j.updated_at), j.progress_eta, j.progress_at, "
                 + "coalesce(j.labels ->> 'athanor.dev/checkpointable', 'false'), j.preempt_reason is not null, "
-                + "j.admitted_flavor from job j left join attempt a on a.job_id = j.id and a.number = j.attempt "
+                + "j.admitted_flavor, j.preemptions from job j left join attempt a on a.job_id = j.id and a.number = j.attempt "
                 + "where j.state in ('ADMITTED', 'LAUNCHING', 'RUNNING')").getResultList();
         List<LiveRow> out = new ArrayList<>(rows.size());
         for (Object[] r : rows) {
@@ -138,7 +138,8 @@ public class SchedulingStore {
                 }
             }
             out.add(new LiveRow((UUID) r[0], ((Number) r[1]).intValue(), (String) r[2], Priority.valueOf((String) r[3]),
-                    resources(r[4], r[0]), since, end, "true".equals(r[8]), Boolean.TRUE.equals(r[9]), (String) r[10]));
+                    resources(r[4], r[0]), since, end, "true".equals(r[8]), Boolean.TRUE.equals(r[9]), (String) r[10],
+                    ((Number) r[11]).intValue()));
         }
         return out;
     }

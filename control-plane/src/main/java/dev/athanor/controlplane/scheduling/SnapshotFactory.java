@@ -87,7 +87,7 @@ public final class SnapshotFactory {
                 where = java.util.Collections.nCopies(l.resources().workers(), node);
             }
             running.add(new RunningJob(l.id().toString(), l.team(), l.priority(), l.resources().gpusPerWorker(), flavor,
-                    where, l.since(), l.expectedEnd(), l.checkpointable(), 0, 0));
+                    where, l.since(), l.expectedEnd(), l.checkpointable(), 0, 0, null, l.preemptions()));
         }
         Map<String, Integer> unassigned = new TreeMap<>();
         for (Map.Entry<String, Long> c : capacity.entrySet()) {

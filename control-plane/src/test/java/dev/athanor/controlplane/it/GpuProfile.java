@@ -13,7 +13,7 @@ import java.util.Map;
  * The local launcher on a machine with four H200 GPUs. nvidia-smi is a test double: a script printing the
  * documented {@code --query-gpu=index,uuid,name,memory.total --format=csv,noheader,nounits} output of such a machine
  * (workers get disjoint {@code CUDA_VISIBLE_DEVICES}; the engines under test do not touch the GPU). Preemption
- * may happen at once (minimum runtime 0) with a short grace, and the queue is published every 100 ms.
+ * may happen at once (minimum runtime 0, reclaim without waiting) with a short grace, and the queue is published every 100 ms.
  */
 public class GpuProfile implements QuarkusTestProfile {
 
@@ -24,6 +24,7 @@ public class GpuProfile implements QuarkusTestProfile {
         return Map.of(
                 "athanor.local.nvidia-smi", fakeNvidiaSmi().toString(),
                 "athanor.scheduling.min-runtime", "0s",
+                "athanor.scheduling.reclaim-after", "0s",
                 "athanor.scheduling.preemption-grace", "5s",
                 "athanor.scheduling.publish-interval", "100ms");
     }

@@ -58,7 +58,7 @@ class SnapshotFactoryTest {
     @Test
     void runningJobsWithoutAKnownPlacementCountOnTheirFlavorsFirstNode() {
         SchedulingStore.LiveRow live = new SchedulingStore.LiveRow(UUID.randomUUID(), 1, "a", Priority.LOW,
-                new Resources(2, 2, null, 1, "1Gi"), NOW.minusSeconds(600), null, false, false, "h200");
+                new Resources(2, 2, null, 1, "1Gi"), NOW.minusSeconds(600), null, false, false, "h200", 0);
         Snapshot s = SnapshotFactory.build(NOW, new SchedulingStore.Inputs(List.of(), List.of(), List.of(), Map.of(),
                 List.of(), List.of(live)), NODES, "default", Map.of(), t -> t, k -> List.of());
         assertThat(s.running()).singleElement().satisfies(r -> {

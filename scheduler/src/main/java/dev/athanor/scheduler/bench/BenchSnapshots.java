@@ -76,7 +76,7 @@ public final class BenchSnapshots {
             Instant start = now.minusSeconds(60 + r.nextInt(20_000));
             Instant end = r.nextInt(5) == 0 ? null : now.plusSeconds(60 + r.nextInt(40_000));
             running.add(new RunningJob(String.format("run-%06d", k++), ts.get(r.nextInt(teams)).name(),
-                    Priority.values()[r.nextInt(3)], g, flavor, placed, start, end, r.nextBoolean(), 0, 0));
+                    Priority.values()[r.nextInt(3)], g, flavor, placed, start, end, r.nextBoolean(), 0, 0, null, 0));
             used += (long) g * workers;
         }
         List<Node> ns = new ArrayList<>();

@@ -172,7 +172,7 @@ public final class Simulation {
                 }
                 List<RunningJob> runList = new ArrayList<>(running.size());
                 for (Job r : running.values()) {
-                    runList.add(r.running);
+                    runList.add(asOf(r, t));
                 }
                 List<PendingJob> pendList = new ArrayList<>(pending.size());
                 for (Job p : pending.values()) {
@@ -244,7 +244,8 @@ public final class Simulation {
                     long expectedEnd = t + (long) Math.ceil(j.remaining * (double) j.spec.estimate() / j.spec.duration());
                     j.running = new RunningJob(j.spec.id(), j.pending.team(), j.spec.priority(),
                             j.spec.gpusPerWorker(), a.flavor(), a.workerNodes(), Instant.ofEpochSecond(t),
-                            Instant.ofEpochSecond(expectedEnd), j.spec.checkpointable(), 0, 0);
+                            Instant.ofEpochSecond(expectedEnd), j.spec.checkpointable(), 0, 0, null,
+                            j.preemptions);
                     running.put(j.spec.id(), j);
                     completions.add(new Completion(j.end, j, t));
                     busy += j.spec.gpus();
@@ -292,6 +293,15 @@ public final class Simulation {
         long wallNanos = System.nanoTime() - wallStart;
         return acc.result(policy.name(), w, capacity, jobs, preemptions, admissions, cycles, schedNanos, wallNanos,
                 unschedulable);
+    }
+
+    /**
+     * The job as the core sees it at {@code t}: with its last checkpoint of this run (checkpoints fall every
+     * {@code checkpointSeconds} of running since its start), as a worker reports its saved checkpoints.
+     */
+    private static RunningJob asOf(Job j, long t) {
+        long kept = j.spec.keptProgress(t - j.lastStart);
+        return kept > 0 ? j.running.withHistory(Instant.ofEpochSecond(j.lastStart + kept), j.preemptions) : j.running;
     }
 
     private static long sum(long[] xs) {

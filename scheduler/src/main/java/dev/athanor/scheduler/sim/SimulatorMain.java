@@ -20,8 +20,10 @@ import java.util.Map;
  *   --workload trace|synthetic|burst|all   (default all)
  *   --pods PODS.csv --nodes NODES.csv      (default ../shared/data/alibaba-gpu-v2023/ from the repo root)
  *   --teams 4 --weights 1,1,2,4 --compress 1000 --node-fraction 0.1 --flat-priority
- *   --cycle 10 --reserve-after 1800 --min-runtime 600 --guaranteed 0.5 --usage-weight 0.5
- *   --seed 42 --load 1.3 --days 2 --burst-jobs 100000
+ *   --cycle 10 --reserve-after 1800 --min-runtime 600 --guaranteed 0.5 --usage-weight 0.5 --max-reservations 2
+ *   --reclaim-after 1800 --max-preemptions-per-job 1 --gain-over-loss 2
+ *   --seed 42 --load 1.3 --days 2 --burst-jobs 100000 --no-preemption
+ *   --suite [--variants a,b] [--with-static]   (RobustnessSuite: every policy on every workload variant)
  * </pre>
  * Prints a table per workload and, as its last line, one JSON object with every figure.
  */
@@ -124,7 +126,12 @@ public final class SimulatorMain {
                 .withReservationAfter(Duration.ofSeconds(Long.parseLong(a.getOrDefault("reserve-after", "1800"))))
                 .withMinRuntime(Duration.ofSeconds(Long.parseLong(a.getOrDefault("min-runtime", "600"))))
                 .withUsageWeight(Double.parseDouble(a.getOrDefault("usage-weight", "0.5")))
-                .withUsageHalfLife(Duration.ofHours(Long.parseLong(a.getOrDefault("half-life-hours", "24"))));
+                .withUsageHalfLife(Duration.ofHours(Long.parseLong(a.getOrDefault("half-life-hours", "24"))))
+                .withPreemption(!a.containsKey("no-preemption"))
+                .withReclaimAfter(Duration.ofSeconds(Long.parseLong(a.getOrDefault("reclaim-after", "1800"))))
+                .withMaxPreemptionsPerJob(Integer.parseInt(a.getOrDefault("max-preemptions-per-job", "1")))
+                .withGainOverLoss(Double.parseDouble(a.getOrDefault("gain-over-loss", "2")))
+                .withMaxReservationsPerFlavor(Integer.parseInt(a.getOrDefault("max-reservations", "2")));
     }
 
     static double guaranteed(Map<String, String> a) {
@@ -287,7 +294,8 @@ public final class SimulatorMain {
                 System.out.println("see the javadoc of SimulatorMain / scheduler/README.md");
                 System.exit(0);
             }
-            if (k.equals("flat-priority") || k.equals("suite") || k.equals("with-static")) {
+            if (k.equals("flat-priority") || k.equals("suite") || k.equals("with-static")
+                    || k.equals("no-preemption")) {
                 m.put(k, "true");
             } else {
                 if (i + 1 >= args.length) {
