@@ -39,7 +39,7 @@ public record SchedulerConfig(Duration usageHalfLife, double usageWeight, Durati
 
     public static SchedulerConfig defaults() {
         return new SchedulerConfig(Duration.ofDays(7), 0.5, Duration.ofMinutes(30), 2, Duration.ofMinutes(10), true,
-                32, 50_000, true, Duration.ofMinutes(30), 1, 2.0);
+                32, 50_000, true, Duration.ofMinutes(30), 1, 4.0);
     }
 
     public SchedulerConfig withUsageHalfLife(Duration d) {

@@ -170,7 +170,7 @@ class SchedulerTest {
     @Test
     void aVictimMustHoldItsGpusLongerThanTheWorkItWouldLose() {
         // v-ending (the youngest, which the victim order prefers) ran 15 min and ends in 5: stopping it throws away
-        // 15 min to gain 5 (gain/loss 0.33 < 2); v-long ran 20 min and would hold its GPUs 5 more hours: worth it
+        // 15 min to gain 5 (gain/loss 0.33 < 4); v-long ran 20 min and would hold its GPUs 5 more hours: worth it
         Decision d = new Fx().node("a", A100, 4, 0).node("b", A100, 4, 0)
                 .team("vision", "lab", 1, A100, FlavorQuota.of(4))
                 .team("nlp", "lab", 1, A100, FlavorQuota.of(4))

@@ -225,7 +225,7 @@ public interface AthanorConfig {
         int maxPreemptionsPerJob();
 
         /** A victim's remaining expected runtime must be at least this many times the work a stop throws away. */
-        @WithDefault("2")
+        @WithDefault("4")
         double gainOverLoss();
 
         /** SIGTERM → SIGKILL grace for a preempted attempt, its time to checkpoint. */

@@ -21,7 +21,7 @@ import java.util.Map;
  *   --pods PODS.csv --nodes NODES.csv      (default ../shared/data/alibaba-gpu-v2023/ from the repo root)
  *   --teams 4 --weights 1,1,2,4 --compress 1000 --node-fraction 0.1 --flat-priority
  *   --cycle 10 --reserve-after 1800 --min-runtime 600 --guaranteed 0.5 --usage-weight 0.5 --max-reservations 2
- *   --reclaim-after 1800 --max-preemptions-per-job 1 --gain-over-loss 2
+ *   --reclaim-after 1800 --max-preemptions-per-job 1 --gain-over-loss 4
  *   --seed 42 --load 1.3 --days 2 --burst-jobs 100000 --no-preemption
  *   --suite [--variants a,b] [--with-static]   (RobustnessSuite: every policy on every workload variant)
  * </pre>
@@ -130,7 +130,7 @@ public final class SimulatorMain {
                 .withPreemption(!a.containsKey("no-preemption"))
                 .withReclaimAfter(Duration.ofSeconds(Long.parseLong(a.getOrDefault("reclaim-after", "1800"))))
                 .withMaxPreemptionsPerJob(Integer.parseInt(a.getOrDefault("max-preemptions-per-job", "1")))
-                .withGainOverLoss(Double.parseDouble(a.getOrDefault("gain-over-loss", "2")))
+                .withGainOverLoss(Double.parseDouble(a.getOrDefault("gain-over-loss", "4")))
                 .withMaxReservationsPerFlavor(Integer.parseInt(a.getOrDefault("max-reservations", "2")));
     }
 
