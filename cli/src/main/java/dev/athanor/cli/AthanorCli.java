@@ -5,6 +5,7 @@ import dev.athanor.cli.command.GetCommand;
 import dev.athanor.cli.command.ListCommand;
 import dev.athanor.cli.command.LogsCommand;
 import dev.athanor.cli.command.MemberCommand;
+import dev.athanor.cli.command.SecretCommand;
 import dev.athanor.cli.command.TokenCommand;
 import dev.athanor.cli.command.WhoamiCommand;
 import dev.athanor.cli.command.MetricsCommand;
@@ -37,7 +38,8 @@ import java.util.concurrent.Callable;
         description = {"Submit and follow GPU jobs on an Athanor control plane.", ""},
         subcommands = {SubmitCommand.class, ListCommand.class, GetCommand.class, WatchCommand.class, LogsCommand.class,
                 CancelCommand.class, TimelineCommand.class, MetricsCommand.class, QueueCommand.class,
-                WhoamiCommand.class, TokenCommand.class, MemberCommand.class, CommandLine.HelpCommand.class},
+                WhoamiCommand.class, TokenCommand.class, MemberCommand.class, SecretCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Environment: ATHANOR_SERVER (default http://localhost:8080), ATHANOR_TOKEN.",
                 "Token: --token, else $ATHANOR_TOKEN, else the file $ATHANOR_HOME/admin-token (default",
                 "~/.athanor/admin-token, written by './athanor up' on its first start).",

@@ -5,6 +5,7 @@ import dev.athanor.common.secret.SecretStore;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -68,6 +69,19 @@ public final class KubernetesSecretStore implements SecretStore {
     @Override
     public Written put(String team, String name, String value) {
         check(team, name);
+        for (int tries = 1; ; tries++) {
+            try {
+                return write(team, name, value);
+            } catch (KubernetesClientException e) {
+                // another replica created or changed it between our read and write: read again
+                if (e.getCode() != 409 || tries >= 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Written write(String team, String name, String value) {
         String k8sName = SecretNames.kubernetesName(team, name);
         String data = Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
         String now = Instant.now().toString();

@@ -164,7 +164,8 @@ public class JobResource {
     private void requireOwnSecrets(String team, JobSpec spec) {
         List<FieldError> errors = new ArrayList<>();
         for (SecretRef ref : spec.secretRefs()) {
-            if (!SecretNames.valid(ref.name()) || binding.secrets().find(team, ref.name()).isEmpty()) {
+            if (!SecretNames.valid(team) || !SecretNames.valid(ref.name())
+                    || binding.secrets().find(team, ref.name()).isEmpty()) {
                 errors.add(new FieldError(ref.field(), "must name a secret of team " + team
                         + " (team admins store them with PUT /api/v1/teams/" + team + "/secrets/{name})"));
             }

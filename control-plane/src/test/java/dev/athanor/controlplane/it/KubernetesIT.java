@@ -74,6 +74,32 @@ class KubernetesIT {
     }
 
     @Test
+    void defect1TeamSecretsAreLabelledSecretsAndPodsReferenceOnlyTheirTeamsSecret() {
+        TestAuth.team("robotics");
+        given().contentType(ContentType.JSON).body(java.util.Map.of("value", "sk-k8s-it-value"))
+                .put("/api/v1/teams/vision/secrets/vlm-key").then().statusCode(201);
+        io.fabric8.kubernetes.api.model.Secret s = KubernetesMockResource.client.secrets().inNamespace(NS)
+                .withName("athanor-team.vision.vlm-key").get();
+        assertThat(s.getMetadata().getLabels()).containsEntry("athanor.dev/team", "vision")
+                .containsEntry("athanor.dev/secret", "vlm-key");
+        given().get("/api/v1/teams/vision/secrets").then().statusCode(200).body("items.name", hasItem("vlm-key"))
+                .body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("sk-k8s-it-value")));
+
+        // another team cannot name it
+        given().contentType(ContentType.JSON).body(SecretsIT.labeling("robotics", "vlm-key")).post("/api/v1/jobs")
+                .then().statusCode(400).body("errors[0].field", equalTo("spec.apiKeySecret"));
+
+        String id = given().contentType(ContentType.JSON).body(SecretsIT.labeling("vision", "vlm-key"))
+                .post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pods(id).isEmpty());
+        EnvVar key = pods(id).get(0).getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("ATHANOR_SECRET_VLM_KEY")).findFirst().orElseThrow();
+        assertThat(key.getValue()).isNull();
+        assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("athanor-team.vision.vlm-key");
+        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
+    }
+
+    @Test
     void theSchedulersUnschedulableMessageReachesTheTimeline() {
         String id = given().contentType(ContentType.JSON).body(Jobs.simple("k8s-waits", "vision"))
                 .post("/api/v1/jobs").then().statusCode(201).extract().path("id");

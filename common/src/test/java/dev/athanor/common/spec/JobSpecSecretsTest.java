@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class SecretNamesTest {
+class JobSpecSecretsTest {
 
     static JobSpec parse(JobKind kind, String json) throws Exception {
         return JobSpecs.parse(kind, Json.strict().readTree(json));
