@@ -416,6 +416,10 @@ public final class LocalProcessLauncher implements Launcher {
                 for (String s : req.secretNames()) {
                     env.put(WorkerContract.secretEnvName(s), config.secrets().get(s));
                 }
+                if (req.eventKey() != null) {
+                    // only in the child's environment: never in launch.json or a log line
+                    env.put(WorkerContract.EVENT_KEY, req.eventKey().encoded());
+                }
                 Process p = pb.start();
                 try {
                     p.getOutputStream().close();
