@@ -8,6 +8,7 @@ import dev.athanor.common.launch.LaunchRequest;
 import dev.athanor.common.launch.Launcher;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -229,6 +230,7 @@ public final class KubernetesLauncher implements Launcher {
         }
         List<Pod> desired = model.pods(request, priority);
         Service svc = model.service(request);
+        Secret eventKey = model.eventKeySecret(request);
         Tracked t = tracked.compute(key, (k, old) -> {
             Tracked n = old != null ? old : new Tracked(k, desired.size(), now(), true);
             n.owned = true;
@@ -239,7 +241,7 @@ public final class KubernetesLauncher implements Launcher {
         // Told before any create: capacity views count these pods from now on, not only once informers see them.
         launchingListener.accept(desired);
         if (creates == null) {
-            create(key, t, desired, svc);
+            create(key, t, desired, svc, eventKey);
             return;
         }
         creates.execute(() -> {
@@ -249,7 +251,7 @@ public final class KubernetesLauncher implements Launcher {
                 return;
             }
             try {
-                create(key, t, desired, svc);
+                create(key, t, desired, svc, eventKey);
             } catch (LaunchException e) {
                 LOG.log(System.Logger.Level.WARNING, "launch of {0} failed: {1}", key, e.getMessage());
                 deliver(new AttemptExit(key, false, e.retryable() ? ExitReasons.EXIT_NOT_STARTED
@@ -275,9 +277,13 @@ public final class KubernetesLauncher implements Launcher {
         createdListener = l == null ? k -> { } : l;
     }
 
-    private void create(AttemptKey key, Tracked t, List<Pod> desired, Service svc) throws LaunchException {
+    private void create(AttemptKey key, Tracked t, List<Pod> desired, Service svc, Secret eventKey)
+            throws LaunchException {
         List<String> created = new ArrayList<>();
         try {
+            if (eventKey != null) {
+                createSecretIfAbsent(eventKey);
+            }
             if (svc != null) {
                 services.createIfAbsent(svc);
             }
@@ -303,7 +309,27 @@ public final class KubernetesLauncher implements Launcher {
         queue.add(key);
     }
 
+    /** Creates the attempt's event-key Secret; an existing one (a re-launch: same derived key) is success. */
+    private void createSecretIfAbsent(Secret secret) {
+        try {
+            client.secrets().inNamespace(config.namespace()).resource(secret).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != java.net.HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+    }
+
+    private void deleteEventKey(AttemptKey key) {
+        try {
+            client.secrets().inNamespace(config.namespace()).withName(WorkerPodModel.eventKeySecretName(key)).delete();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot delete the event key of {0} yet: {1}", key, e.getMessage());
+        }
+    }
+
     private void rollback(AttemptKey key, List<String> created, boolean service) {
+        deleteEventKey(key);
         for (String name : created) {
             try {
                 pods.delete(name, 0);
@@ -345,6 +371,7 @@ public final class KubernetesLauncher implements Launcher {
         try {
             pods.deleteAll(Labels.attempt(key), g);
             services.deleteAll(Labels.attempt(key));
+            deleteEventKey(key);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stop of {0}: delete failed ({1}); the reconciler retries", key,
                     e.getMessage());
@@ -680,6 +707,7 @@ public final class KubernetesLauncher implements Launcher {
             }
         }
         if (current.isEmpty()) {
+            deleteEventKey(t.key);
             tracked.remove(t.key, t);
         }
     }

@@ -75,6 +75,34 @@ public final class WorkerPodModel {
         return r == null ? 1 : Math.max(1, r.workers());
     }
 
+    /** The Secret holding an attempt's event-signing key (ADR 0012): {@code <AttemptKey.name()>-events}. */
+    public static String eventKeySecretName(AttemptKey key) {
+        return key.name() + "-events";
+    }
+
+    /** The key of the event-key Secret. */
+    public static final String EVENT_KEY_SECRET_KEY = "key";
+
+    /**
+     * The per-attempt Secret with the event-signing key, labelled like the attempt's pods, created before them and
+     * deleted with them; the pods refer to it only by {@code secretKeyRef}. Null when the request has no key.
+     */
+    public io.fabric8.kubernetes.api.model.Secret eventKeySecret(LaunchRequest req) {
+        if (req.eventKey() == null) {
+            return null;
+        }
+        return new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(eventKeySecretName(req.key()))
+                .withNamespace(config.namespace())
+                .withLabels(attemptLabels(req, -1))
+                .endMetadata()
+                .withType("Opaque")
+                .withImmutable(true)
+                .addToStringData(EVENT_KEY_SECRET_KEY, req.eventKey().encoded())
+                .build();
+    }
+
     /** The headless service giving worker 0 a stable DNS name for torchrun's rendezvous; null for one worker. */
     public Service service(LaunchRequest req) {
         if (!needsService(req)) {
@@ -270,6 +298,11 @@ public final class WorkerPodModel {
                 .withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
         env.add(new EnvVarBuilder().withName("ATHANOR_NODE_NAME").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build());
+        if (req.eventKey() != null) {
+            env.add(new EnvVarBuilder().withName(WorkerContract.EVENT_KEY).withNewValueFrom()
+                    .withNewSecretKeyRef().withName(eventKeySecretName(key)).withKey(EVENT_KEY_SECRET_KEY)
+                    .withOptional(false).endSecretKeyRef().endValueFrom().build());
+        }
         for (String s : req.secretNames()) {
             // by reference only: the value never enters the pod spec, a log or the control plane's memory; and only
             // to the job's own team's Secret (the name is derived from the team, never taken from the spec alone)

@@ -127,6 +127,28 @@ class WorkerPodModelTest {
                 .allMatch(e -> e.getValue() == null && e.getValueFrom().getSecretKeyRef() != null);
     }
 
+    /** Defect 3: the attempt's event-signing key reaches its pods only through a per-attempt Secret. */
+    @Test
+    void theEventKeyIsAPerAttemptSecretTheWorkersReferToNeverAPlainValue() {
+        AttemptKey key = Fixtures.key(9);
+        LaunchRequest req = Fixtures.request(key, 2, 8, "h200-141gb", List.of(), Duration.ofHours(2))
+                .withEventKey(new LaunchRequest.EventKey("c2VjcmV0LWtleS1vZi10aGlzLWF0dGVtcHQ"));
+        assertThat(req.toString()).doesNotContain("c2VjcmV0LWtleS1vZi10aGlzLWF0dGVtcHQ");
+        var secret = model.eventKeySecret(req);
+        assertThat(secret.getMetadata().getName()).isEqualTo(key.name() + "-events");
+        assertThat(secret.getMetadata().getLabels()).containsEntry("athanor.dev/job", key.jobId().toString())
+                .containsEntry("athanor.dev/attempt", "1");
+        assertThat(secret.getStringData()).containsEntry("key", "c2VjcmV0LWtleS1vZi10aGlzLWF0dGVtcHQ");
+        for (Pod p : model.pods(req, Priority.NORMAL)) {
+            EnvVar e = p.getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(v -> v.getName().equals(WorkerContract.EVENT_KEY)).findFirst().orElseThrow();
+            assertThat(e.getValue()).isNull();
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(key.name() + "-events");
+            assertThat(Json.write(p)).doesNotContain("c2VjcmV0LWtleS1vZi10aGlzLWF0dGVtcHQ");
+        }
+        assertThat(model.eventKeySecret(Fixtures.request(key, 1, 1, "h200-141gb", List.of(), Duration.ZERO))).isNull();
+    }
+
     private static Object parse(String json) {
         try {
             return Json.lenient().readTree(json);

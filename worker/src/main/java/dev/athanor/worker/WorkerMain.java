@@ -1,5 +1,6 @@
 package dev.athanor.worker;
 
+import dev.athanor.common.event.EventSignature;
 import dev.athanor.common.json.Json;
 import dev.athanor.common.launch.WorkerContract;
 import dev.athanor.common.launch.WorkerJob;
@@ -130,7 +131,9 @@ public final class WorkerMain {
             return new FileEventSink(config.eventsFile());
         }
         String clientId = "athanor-worker-" + jobId + "-" + attempt + "-" + config.workerIndex();
-        return new KafkaEventSink(config.kafkaBootstrap(), config.topic(), jobId.toString(), clientId, config.kafka());
+        String eventKey = env.get(WorkerContract.EVENT_KEY);
+        return new KafkaEventSink(config.kafkaBootstrap(), config.topic(), jobId.toString(), clientId, config.kafka(),
+                eventKey == null || eventKey.isBlank() ? null : EventSignature.decodeKey(eventKey));
     }
 
     private static WorkerJob readJob(WorkerConfig config) {

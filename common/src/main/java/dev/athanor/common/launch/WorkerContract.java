@@ -18,6 +18,8 @@ public final class WorkerContract {
     /** Secrets are injected as {@code ATHANOR_SECRET_<NAME>} (upper case, '-' and '.' become '_'). */
     public static final String SECRET_PREFIX = "ATHANOR_SECRET_";
     public static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
+    /** The attempt's event-signing key (base64url), handed over like a secret (ADR 0012). */
+    public static final String EVENT_KEY = "ATHANOR_EVENT_KEY";
 
     /** Exit code of a worker whose last events (its RESULT) could not be delivered to the control plane. */
     public static final int EXIT_EVENTS_UNDELIVERED = 3;

@@ -36,8 +36,22 @@ public record FineTuneSpec(
         @Min(value = 1, message = "must be between 1 and 4096") @Max(value = 4096, message = "must be between 1 and 4096")
         int gradientAccumulationSteps,
         @NotBlank(message = "is required: where the adapter / model is written") String outputDir,
-        Map<String, String> overrides) implements JobSpec {
+        Map<String, String> overrides,
+        boolean trustRemoteCode) implements JobSpec {
 
+    /**
+     * A spec that does not trust remote code. {@code trustRemoteCode} (default false) is the explicit per-job opt-in
+     * to run a model's own Python code (LLaMA-Factory's {@code trust_remote_code}); it cannot be set by overrides.
+     */
+    public FineTuneSpec(String engine, String baseModel, String dataset, String datasetDir, String template,
+                        String finetuningType, int loraRank, double learningRate, double numTrainEpochs,
+                        int perDeviceTrainBatchSize, int gradientAccumulationSteps, String outputDir,
+                        Map<String, String> overrides) {
+        this(engine, baseModel, dataset, datasetDir, template, finetuningType, loraRank, learningRate, numTrainEpochs,
+                perDeviceTrainBatchSize, gradientAccumulationSteps, outputDir, overrides, false);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonCreator
     public FineTuneSpec {
         if (engine == null || engine.isBlank()) {
             engine = "builtin";

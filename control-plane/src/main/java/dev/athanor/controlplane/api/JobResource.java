@@ -27,6 +27,7 @@ import dev.athanor.controlplane.store.TransitionEntity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -43,7 +44,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -385,23 +385,48 @@ public class JobResource {
     @Blocking
     public Multi<OutboundSseEvent> events(@PathParam("id") UUID id, @Context Sse sse) {
         JobView first = visibleJob(id);
-        return Multi.createFrom().emitter(em -> {
-            AutoCloseable sub = bus.subscribe(id, m -> {
-                em.emit(event(sse, m.event(), m.data()));
-                if (m.terminal()) {
+        AutoCloseable permit;
+        try {
+            permit = bus.openStream(access.caller().subject());
+        } catch (LiveBus.TooManyStreams e) {
+            throw new WebApplicationException(Problem.response(429, "Too many live streams", e.getMessage()));
+        }
+        // Bounded: the bus delivers only on demand and keeps at most athanor.live.buffer messages per subscriber;
+        // the emitter's own buffer holds only the closing message beyond that.
+        return Multi.createFrom().<OutboundSseEvent>emitter(em -> {
+            LiveBus.Subscription sub = bus.subscribe(id, new LiveBus.Sink() {
+                @Override
+                public boolean offer(LiveBus.Message m) {
+                    if (em.isCancelled()) {
+                        return true;
+                    }
+                    if (em.requested() <= 0) {
+                        return false;
+                    }
+                    em.emit(event(sse, m.event(), m.data()));
+                    if (m.terminal()) {
+                        em.complete();
+                    }
+                    return true;
+                }
+
+                @Override
+                public void close(String reason) {
+                    em.emit(event(sse, "closed", java.util.Map.of("reason", reason)));
                     em.complete();
                 }
             });
-            em.onTermination(() -> closeQuietly(sub));
+            em.onRequest(n -> sub.wake());
+            em.onTermination(() -> {
+                closeQuietly(sub);
+                closeQuietly(permit);
+            });
             // Subscribed first, then read the state (off the IO thread): nothing published in between is lost.
             Infrastructure.getDefaultWorkerPool().execute(() -> {
                 JobView now = jobs.get(id).orElse(first);
-                em.emit(event(sse, "job", now));
-                if (JobState.valueOf(now.state()).isTerminal()) {
-                    em.complete();
-                }
+                sub.push(new LiveBus.Message(id, "job", now, JobState.valueOf(now.state()).isTerminal()));
             });
-        }, BackPressureStrategy.BUFFER);
+        }, 16);
     }
 
     private static OutboundSseEvent event(Sse sse, String name, Object data) {

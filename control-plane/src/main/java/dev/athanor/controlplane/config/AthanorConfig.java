@@ -38,6 +38,18 @@ public interface AthanorConfig {
 
     Auth auth();
 
+    Events events();
+
+    /** Worker-event signatures (ADR 0012). */
+    interface Events {
+        /** Master key (at least 32 characters); absent: {@code <home>/event-signing.key}, generated on first start. */
+        Optional<String> signingKey();
+
+        /** false accepts unsigned records (a rolling upgrade from older workers only); signed ones are verified. */
+        @WithDefault("true")
+        boolean requireSignature();
+    }
+
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
@@ -65,6 +77,12 @@ public interface AthanorConfig {
 
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * Further Kafka client properties for the consumer, the dead-letter producer and the admin client, e.g.
+         * {@code athanor.kafka.client."security.protocol"=SASL_SSL} (SASL/TLS settings).
+         */
+        Map<String, String> client();
     }
 
     interface Launcher {

@@ -1,6 +1,7 @@
 package dev.athanor.controlplane.ingest;
 
 import dev.athanor.common.event.EventCodec;
+import dev.athanor.common.event.EventSignature;
 import dev.athanor.common.event.MalformedEventException;
 import dev.athanor.common.event.WorkerEvent;
 import dev.athanor.controlplane.config.AthanorConfig;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +61,8 @@ public class EventIngestor {
     IngestService ingest;
     @Inject
     MeterRegistry meters;
+    @Inject
+    EventKeys keys;
 
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running;
@@ -82,8 +87,8 @@ public class EventIngestor {
             return;
         }
         AthanorConfig.Kafka k = config.kafka();
-        TopicSetup.ensure(k.bootstrapServers(), k.topic(), k.deadLetterTopic(), k.partitions(), k.replicationFactor(),
-                k.retentionHours());
+        TopicSetup.ensure(k.bootstrapServers(), k.client(), k.topic(), k.deadLetterTopic(), k.partitions(),
+                k.replicationFactor(), k.retentionHours());
         running = true;
         meters.gauge("athanor_ingest_lag_records", this, EventIngestor::lag);
         meters.gauge("athanor_ingest_last_poll_age_seconds", this, i -> i.lastPollAt == null ? -1
@@ -279,8 +284,21 @@ public class EventIngestor {
         List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>(records.count());
         List<Future<?>> sends = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
+            String forged = unauthentic(r);
+            if (forged != null) {
+                meters.counter("athanor_ingest_rejected_total", "reason", "signature").increment();
+                sends.add(deadLetter(dlq, r, forged));
+                continue;
+            }
             try {
-                events.add(EventCodec.decode(withoutNul(r.value())));
+                WorkerEvent e = EventCodec.decode(withoutNul(r.value()));
+                String misattributed = misattributed(r, e);
+                if (misattributed != null) {
+                    meters.counter("athanor_ingest_rejected_total", "reason", "attribution").increment();
+                    sends.add(deadLetter(dlq, r, misattributed));
+                    continue;
+                }
+                events.add(e);
                 sources.add(r);
             } catch (MalformedEventException e) {
                 sends.add(deadLetter(dlq, r, e.getMessage()));
@@ -306,6 +324,52 @@ public class EventIngestor {
                 throw new IllegalStateException("dead-letter send failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Why a record is not authentic (ADR 0012), or null: it must carry the attempt it speaks for and a signature that
+     * verifies with that attempt's key. Unsigned records pass only with {@code athanor.events.require-signature=false}.
+     */
+    private String unauthentic(ConsumerRecord<String, byte[]> r) {
+        Header attempt = r.headers().lastHeader(EventSignature.ATTEMPT_HEADER);
+        Header sig = r.headers().lastHeader(EventSignature.SIGNATURE_HEADER);
+        if (attempt == null && sig == null) {
+            return config.events().requireSignature() ? "unsigned record (no " + EventSignature.SIGNATURE_HEADER
+                    + " header): rejected, it changes nothing" : null;
+        }
+        if (attempt == null || sig == null) {
+            return "incomplete signature headers: rejected, it changes nothing";
+        }
+        String claimed = new String(attempt.value(), StandardCharsets.UTF_8);
+        int slash = claimed.lastIndexOf('/');
+        UUID job;
+        int number;
+        try {
+            job = UUID.fromString(claimed.substring(0, Math.max(0, slash)));
+            number = Integer.parseInt(claimed.substring(slash + 1));
+        } catch (RuntimeException e) {
+            return "malformed " + EventSignature.ATTEMPT_HEADER + " header: rejected, it changes nothing";
+        }
+        if (!EventSignature.verify(keys.attemptKey(job, number), r.key(), r.value(),
+                new String(sig.value(), StandardCharsets.UTF_8))) {
+            return "signature does not verify for attempt " + EventSignature.attemptId(job, number)
+                    + ": rejected, it changes nothing";
+        }
+        return null;
+    }
+
+    /** A signed record may speak only for the attempt it is signed for, under its job's record key. */
+    private static String misattributed(ConsumerRecord<String, byte[]> r, WorkerEvent e) {
+        Header attempt = r.headers().lastHeader(EventSignature.ATTEMPT_HEADER);
+        if (attempt == null) {
+            return null;
+        }
+        String claimed = new String(attempt.value(), StandardCharsets.UTF_8);
+        if (!claimed.equals(EventSignature.attemptId(e.jobId(), e.attempt())) || !e.jobId().toString().equals(r.key())) {
+            return "event for " + EventSignature.attemptId(e.jobId(), e.attempt()) + " (record key " + r.key()
+                    + ") signed for attempt " + claimed + ": rejected, it changes nothing";
+        }
+        return null;
     }
 
     /** Applies events; a failure that only this data causes is raised as a {@link RecordFailure}. */
@@ -365,6 +429,7 @@ public class EventIngestor {
 
     private Future<?> deadLetter(KafkaProducer<String, byte[]> dlq, ConsumerRecord<String, byte[]> r, String reason) {
         ProducerRecord<String, byte[]> dead = new ProducerRecord<>(config.kafka().deadLetterTopic(), r.key(), r.value());
+        r.headers().forEach(h -> dead.headers().add(h));
         dead.headers().add("athanor.dlq.reason", reason.getBytes(StandardCharsets.UTF_8));
         dead.headers().add("athanor.dlq.source", (r.topic() + "/" + r.partition() + "@" + r.offset())
                 .getBytes(StandardCharsets.UTF_8));
@@ -437,6 +502,7 @@ public class EventIngestor {
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.putAll(k.client());
         return p;
     }
 
@@ -447,6 +513,7 @@ public class EventIngestor {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(k.client());
         return p;
     }
 }

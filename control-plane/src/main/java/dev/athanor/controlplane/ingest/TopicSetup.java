@@ -20,12 +20,14 @@ public final class TopicSetup {
     private TopicSetup() {
     }
 
-    public static void ensure(String bootstrap, String topic, String dlq, int partitions, short replication,
-                              int retentionHours) {
+    /** @param client further client properties (SASL/TLS: {@code athanor.kafka.client.*}) */
+    public static void ensure(String bootstrap, Map<String, String> client, String topic, String dlq, int partitions,
+                              short replication, int retentionHours) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.putAll(client);
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             String retentionMs = String.valueOf(Duration.ofHours(retentionHours).toMillis());

@@ -62,6 +62,8 @@ public class Dispatcher {
     @Inject
     EventIngestor ingestor;
     @Inject
+    dev.athanor.controlplane.ingest.EventKeys eventKeys;
+    @Inject
     Scheduling scheduling;
     @Inject
     SchedulingMetrics metrics;
@@ -400,7 +402,8 @@ public class Dispatcher {
     void launch(JobView v, Resources r) {
         AttemptKey key = new AttemptKey(v.id(), v.attempt());
         try {
-            binding.launcher().launch(request(v, r));
+            LaunchRequest req = request(v, r);
+            binding.launcher().launch(req.withEventKey(eventKeys.forAttempt(req.key())));
         } catch (LaunchException e) {
             LOG.warnf("launch of %s failed: %s", key, e.getMessage());
             if (e.retryable()) {

@@ -92,7 +92,7 @@ class IngestIT {
 
     static void send(UUID job, int attempt, long seq, WorkerEvent.Payload p) {
         WorkerEvent e = new WorkerEvent(WorkerEvent.VERSION, job, attempt, 0, seq, Instant.now(), p);
-        producer.send(new ProducerRecord<>(EventCodec.TOPIC, job.toString(), EventCodec.encode(e)));
+        producer.send(TestEvents.signed(e));
     }
 
     double counter(String name, String... tags) {
@@ -168,10 +168,10 @@ class IngestIT {
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         String marker = UUID.randomUUID().toString();
-        producer.send(new ProducerRecord<>(EventCodec.TOPIC, marker, "this is not json".getBytes(StandardCharsets.UTF_8)));
-        producer.send(new ProducerRecord<>(EventCodec.TOPIC, marker, ("{\"v\": 99, \"jobId\": \"" + marker + "\"}")
+        producer.send(TestEvents.signedRaw(marker, "this is not json".getBytes(StandardCharsets.UTF_8)));
+        producer.send(TestEvents.signedRaw(marker, ("{\"v\": 99, \"jobId\": \"" + marker + "\"}")
                 .getBytes(StandardCharsets.UTF_8)));
-        producer.send(new ProducerRecord<>(EventCodec.TOPIC, marker, ("{\"v\": 1, \"jobId\": \"" + marker
+        producer.send(TestEvents.signedRaw(marker, ("{\"v\": 1, \"jobId\": \"" + marker
                 + "\", \"attempt\": 1, \"worker\": 0, \"seq\": 1, \"payload\": {\"type\": \"teleport\"}}").getBytes(StandardCharsets.UTF_8)));
         producer.flush();
         List<String> reasons = new ArrayList<>();

@@ -94,8 +94,7 @@ class IngestReadOnlyDatabaseIT {
                         new Payloads.Result(Payloads.Result.Status.SUCCEEDED, "ok", Map.of()));
                 long seq = 1;
                 for (WorkerEvent.Payload e : events) {
-                    producer.send(new ProducerRecord<>(EventCodec.TOPIC, id.toString(), EventCodec.encode(
-                            new WorkerEvent(WorkerEvent.VERSION, id, 1, 0, seq++, Instant.now(), e))));
+                    producer.send(TestEvents.signed(new WorkerEvent(WorkerEvent.VERSION, id, 1, 0, seq++, Instant.now(), e)));
                 }
                 producer.flush();
                 // Far more failed tries than the three after which today's main dead-letters one by one.

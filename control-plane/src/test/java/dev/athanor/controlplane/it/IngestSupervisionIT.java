@@ -69,8 +69,7 @@ class IngestSupervisionIT {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
-            producer.send(new ProducerRecord<>(EventCodec.TOPIC, id.toString(), EventCodec.encode(
-                    new WorkerEvent(WorkerEvent.VERSION, id, 1, 0, seq, Instant.now(), p))));
+            producer.send(TestEvents.signed(new WorkerEvent(WorkerEvent.VERSION, id, 1, 0, seq, Instant.now(), p)));
         }
     }
 

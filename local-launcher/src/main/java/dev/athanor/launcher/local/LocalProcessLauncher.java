@@ -431,6 +431,10 @@ public final class LocalProcessLauncher implements Launcher {
                 for (Map.Entry<String, String> s : secrets.entrySet()) {
                     env.put(WorkerContract.secretEnvName(s.getKey()), s.getValue());
                 }
+                if (req.eventKey() != null) {
+                    // only in the child's environment: never in launch.json or a log line
+                    env.put(WorkerContract.EVENT_KEY, req.eventKey().encoded());
+                }
                 Process p = pb.start();
                 try {
                     p.getOutputStream().close();

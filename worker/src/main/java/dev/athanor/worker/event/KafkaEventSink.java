@@ -1,6 +1,7 @@
 package dev.athanor.worker.event;
 
 import dev.athanor.common.event.EventCodec;
+import dev.athanor.common.event.EventSignature;
 import dev.athanor.common.event.WorkerEvent;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -34,11 +36,22 @@ public final class KafkaEventSink implements EventSink {
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
     private final AtomicLong undelivered = new AtomicLong();
     private volatile Future<RecordMetadata> last;
+    private final byte[] eventKey;
 
     /**
      * @param settings bounded timeouts and extra producer properties (e.g. security.protocol, sasl.*)
      */
     public KafkaEventSink(String bootstrap, String topic, String key, String clientId, Settings settings) {
+        this(bootstrap, topic, key, clientId, settings, null);
+    }
+
+    /**
+     * @param eventKey the attempt's event-signing key ({@code ATHANOR_EVENT_KEY}, ADR 0012); every record is signed
+     *                 with it. Null sends unsigned records (a control plane that requires signatures dead-letters them).
+     */
+    public KafkaEventSink(String bootstrap, String topic, String key, String clientId, Settings settings,
+                          byte[] eventKey) {
+        this.eventKey = eventKey == null ? null : eventKey.clone();
         this.topic = topic;
         this.key = key;
         this.bootstrap = bootstrap;
@@ -67,7 +80,15 @@ public final class KafkaEventSink implements EventSink {
     @Override
     public void send(WorkerEvent event) {
         try {
-            last = producer.send(new ProducerRecord<>(topic, key, EventCodec.encode(event)), (md, ex) -> {
+            byte[] value = EventCodec.encode(event);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            if (eventKey != null) {
+                record.headers().add(EventSignature.ATTEMPT_HEADER, EventSignature.attemptId(event.jobId(),
+                        event.attempt()).getBytes(StandardCharsets.UTF_8));
+                record.headers().add(EventSignature.SIGNATURE_HEADER, EventSignature.sign(eventKey, key, value)
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            last = producer.send(record, (md, ex) -> {
                 if (ex != null) {
                     lost(ex);
                 }

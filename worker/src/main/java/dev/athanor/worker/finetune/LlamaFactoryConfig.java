@@ -26,7 +26,8 @@ public final class LlamaFactoryConfig {
     public static Map<String, Object> yaml(FineTuneSpec spec, Path outputDir, Path datasetDir) {
         Map<String, Object> y = new LinkedHashMap<>();
         y.put("model_name_or_path", spec.baseModel());
-        y.put("trust_remote_code", true);
+        // running a model's own Python code is an explicit per-job opt-in (spec.trustRemoteCode), never a default
+        y.put("trust_remote_code", spec.trustRemoteCode());
         y.put("stage", "sft");
         y.put("do_train", true);
         y.put("finetuning_type", spec.finetuningType());
@@ -66,6 +67,10 @@ public final class LlamaFactoryConfig {
 
     /** Overrides as sorted {@code key=value} arguments. */
     public static List<String> overrideArgs(Map<String, String> overrides) {
+        if (overrides.keySet().stream().anyMatch(k -> k.trim().equalsIgnoreCase("trust_remote_code"))) {
+            throw new dev.athanor.worker.engine.JobRejectedException(
+                    "spec.overrides.trust_remote_code is not allowed: set spec.trustRemoteCode to opt in");
+        }
         List<String> args = new ArrayList<>();
         new TreeMap<>(overrides).forEach((k, v) -> args.add(k + "=" + v));
         return args;

@@ -102,4 +102,16 @@ class LlamaFactoryEngineTest {
             assertThat(tmp.resolve("saves/qwen2_vl-7b/lora/sft/train_results.json")).doesNotExist();
         }
     }
+
+    /** Defect 3: running a model's own code is an explicit per-job opt-in, false by default, not settable by overrides. */
+    @Test
+    void trustRemoteCodeIsAnExplicitOptInFalseByDefault() {
+        assertThat(LlamaFactoryConfig.yaml(spec(Map.of()), tmp.resolve("out"), null)).containsEntry("trust_remote_code", false);
+        FineTuneSpec optIn = new FineTuneSpec("llamafactory", "m", "d", null, "t", "lora", 8, 1e-4, 1, 1, 1, "o",
+                Map.of(), true);
+        assertThat(LlamaFactoryConfig.yaml(optIn, tmp.resolve("out"), null)).containsEntry("trust_remote_code", true);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LlamaFactoryConfig.overrideArgs(
+                Map.of("trust_remote_code", "true"))).isInstanceOf(dev.athanor.worker.engine.JobRejectedException.class)
+                .hasMessageContaining("spec.trustRemoteCode");
+    }
 }
