@@ -95,7 +95,8 @@ class HelmChartTest {
         assertThat(env.values()).allSatisfy(e -> assertThat(e.getName()).doesNotStartWith("ATHANOR_KAFKA_CONFIG_"));
 
         Properties p = properties(r);
-        assertThat(p).containsEntry("athanor.launcher.kind", "kubernetes")
+        assertThat(p).containsEntry("config_ordinal", "275")
+                .containsEntry("athanor.launcher.kind", "kubernetes")
                 .containsEntry("athanor.kubernetes.namespace", "athanor")
                 .containsEntry("athanor.kubernetes.lease-name", "athanor-control-plane")
                 .containsEntry("athanor.kubernetes.lease-duration", "15s")
