@@ -339,6 +339,8 @@ class HelmChartTest {
                 .hasMessageContaining("at '/flavors/h200'").hasMessageContaining("nodeLabels");
         assertThatThrownBy(() -> Chart.render("teams: [{name: vision, quotas: {h200: {nominal: -1}}}]\n"))
                 .hasMessageContaining("at '/teams/0/quotas/h200/nominal'");
+        assertThatThrownBy(() -> Chart.render("postgresql: {existingSecret: null}\n"))
+                .hasMessageContaining("at '/postgresql'").hasMessageContaining("existingSecret");
         assertThatThrownBy(() -> Chart.render("leaderElection: {leaseDuration: 15}\n"))
                 .hasMessageContaining("at '/leaderElection/leaseDuration'");
     }
