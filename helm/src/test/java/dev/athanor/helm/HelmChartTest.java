@@ -132,7 +132,7 @@ class HelmChartTest {
         Map<String, List<String>> rules = rules(role.getRules());
         assertThat(rules).containsOnlyKeys("/pods", "/pods/log", "/services", "/events", "events.k8s.io/events",
                 "coordination.k8s.io/leases", "/secrets");
-        assertThat(rules.get("/pods")).contains("create", "delete", "list", "watch").doesNotContain("*");
+        assertThat(rules.get("/pods")).contains("create", "delete", "deletecollection", "list", "watch").doesNotContain("*");
         assertThat(rules.get("/pods/log")).containsExactly("get");
         assertThat(rules.get("/secrets")).containsExactlyInAnyOrder("get", "list", "watch");
         assertThat(rules.get("coordination.k8s.io/leases")).contains("create", "update");
