@@ -95,7 +95,8 @@ class HelmChartTest {
         assertThat(env.values()).allSatisfy(e -> assertThat(e.getName()).doesNotStartWith("ATHANOR_KAFKA_CONFIG_"));
 
         Properties p = properties(r);
-        assertThat(p).containsEntry("athanor.launcher.kind", "kubernetes")
+        assertThat(p).containsEntry("config_ordinal", "275")
+                .containsEntry("athanor.launcher.kind", "kubernetes")
                 .containsEntry("athanor.kubernetes.namespace", "athanor")
                 .containsEntry("athanor.kubernetes.lease-name", "athanor-control-plane")
                 .containsEntry("athanor.kubernetes.lease-duration", "15s")
@@ -131,7 +132,7 @@ class HelmChartTest {
         Map<String, List<String>> rules = rules(role.getRules());
         assertThat(rules).containsOnlyKeys("/pods", "/pods/log", "/services", "/events", "events.k8s.io/events",
                 "coordination.k8s.io/leases", "/secrets");
-        assertThat(rules.get("/pods")).contains("create", "delete", "list", "watch").doesNotContain("*");
+        assertThat(rules.get("/pods")).contains("create", "delete", "deletecollection", "list", "watch").doesNotContain("*");
         assertThat(rules.get("/pods/log")).containsExactly("get");
         assertThat(rules.get("/secrets")).containsExactlyInAnyOrder("get", "list", "watch");
         assertThat(rules.get("coordination.k8s.io/leases")).contains("create", "update");
@@ -338,6 +339,8 @@ class HelmChartTest {
                 .hasMessageContaining("at '/flavors/h200'").hasMessageContaining("nodeLabels");
         assertThatThrownBy(() -> Chart.render("teams: [{name: vision, quotas: {h200: {nominal: -1}}}]\n"))
                 .hasMessageContaining("at '/teams/0/quotas/h200/nominal'");
+        assertThatThrownBy(() -> Chart.render("postgresql: {existingSecret: null}\n"))
+                .hasMessageContaining("at '/postgresql'").hasMessageContaining("existingSecret");
         assertThatThrownBy(() -> Chart.render("leaderElection: {leaseDuration: 15}\n"))
                 .hasMessageContaining("at '/leaderElection/leaseDuration'");
     }

@@ -30,7 +30,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * A real control plane on loopback: etcd, kube-apiserver and kube-scheduler built by {@code k8s-cluster/build.sh}
  * (no kubelet, no controller manager: {@link SimulatedKubelet} plays the nodes). The API server generates its own
- * self-signed serving certificate; clients authenticate with a static token; authorization is AlwaysAllow.
+ * self-signed serving certificate; clients authenticate with a static token (a {@code system:masters} admin);
+ * authorization is AlwaysAllow, or Node,RBAC with {@link #startWithRbac} (the admin may impersonate any user, e.g. a
+ * ServiceAccount, to check what RBAC lets it do: {@link #clientAs}).
  */
 public final class LocalCluster implements AutoCloseable {
     public static final String VERSION = System.getProperty("athanor.k8s.version", "v1.34.4");
@@ -38,11 +40,13 @@ public final class LocalCluster implements AutoCloseable {
     private final Path dir;
     private final String token = UUID.randomUUID().toString();
     private final List<Process> processes = new ArrayList<>();
+    private final boolean rbac;
     private int apiPort;
     private KubernetesClient client;
 
-    private LocalCluster(Path dir) {
+    private LocalCluster(Path dir, boolean rbac) {
         this.dir = dir;
+        this.rbac = rbac;
     }
 
     /** Where build.sh caches the binaries, or null when they are absent (see {@link ClusterBinaries}). */
@@ -57,7 +61,16 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public static LocalCluster start(Path dir) throws Exception {
-        LocalCluster c = new LocalCluster(dir);
+        return start(dir, false);
+    }
+
+    /** A cluster whose API server authorizes with {@code --authorization-mode=Node,RBAC}. */
+    public static LocalCluster startWithRbac(Path dir) throws Exception {
+        return start(dir, true);
+    }
+
+    private static LocalCluster start(Path dir, boolean rbac) throws Exception {
+        LocalCluster c = new LocalCluster(dir, rbac);
         try {
             c.boot();
         } catch (Exception | Error e) {
@@ -97,7 +110,7 @@ public final class LocalCluster implements AutoCloseable {
                 "--cert-dir=" + dir.resolve("certs"),
                 "--service-account-issuer=https://kubernetes.default.svc",
                 "--service-account-key-file=" + saKey, "--service-account-signing-key-file=" + saKey,
-                "--token-auth-file=" + tokens, "--authorization-mode=AlwaysAllow",
+                "--token-auth-file=" + tokens, "--authorization-mode=" + (rbac ? "Node,RBAC" : "AlwaysAllow"),
                 "--service-cluster-ip-range=10.96.0.0/24",
                 "--disable-admission-plugins=ServiceAccount",
                 "--v=0")));
@@ -120,10 +133,23 @@ public final class LocalCluster implements AutoCloseable {
 
     /** A fresh client (each one has its own connections). */
     public KubernetesClient newClient() {
-        Config cfg = new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:" + apiPort)
+        return new KubernetesClientBuilder().withConfig(adminConfig().build()).build();
+    }
+
+    private ConfigBuilder adminConfig() {
+        return new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:" + apiPort)
                 .withOauthToken(token).withTrustCerts(true).withDisableHostnameVerification(true)
                 .withNamespace("default").withRequestTimeout(30_000).withConnectionTimeout(10_000)
-                .withMaxConcurrentRequests(256).withMaxConcurrentRequestsPerHost(256).build();
+                .withMaxConcurrentRequests(256).withMaxConcurrentRequestsPerHost(256);
+    }
+
+    /**
+     * A client that acts as {@code user} in {@code groups} (impersonation by the admin): with RBAC on, it may do
+     * exactly what that user's bindings allow. For a ServiceAccount: {@code system:serviceaccount:<ns>:<name>} in
+     * {@code system:serviceaccounts}, {@code system:serviceaccounts:<ns>} and {@code system:authenticated}.
+     */
+    public KubernetesClient clientAs(String user, String... groups) {
+        Config cfg = adminConfig().withImpersonateUsername(user).withImpersonateGroups(groups).build();
         return new KubernetesClientBuilder().withConfig(cfg).build();
     }
 
