@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
 /** The REST API against a real PostgreSQL and Kafka: submission, errors, idempotency, listing. */
@@ -209,10 +210,19 @@ class ApiIT {
     }
 
     @Test
-    void openApiHealthAndMetricsAreServed() {
+    void defect5MetricsAndHealthAreServedOnlyOnTheManagementInterface() {
+        String team = newTeam("metrics");
+        given().contentType(ContentType.JSON).body(Jobs.simple("m", team)).post("/api/v1/jobs").then().statusCode(201);
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.'/api/v1/jobs'.post.requestBody.content.'application/json'.examples.FINE_TUNE", notNullValue());
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200).body(containsString("athanor_jobs_submitted_total"));
+        given().get(InfraResource.management("/q/health/ready")).then().statusCode(200).body("status", equalTo("UP"));
+        given().get(InfraResource.management("/q/metrics")).then().statusCode(200)
+                .body(containsString("athanor_jobs_submitted_total")).body(containsString(team));
+        // the public port tells nobody (not even a cluster admin) team names, quotas or usage
+        for (String path : new String[]{"/q/metrics", "/q/health", "/q/health/ready", "/q/health/live", "/metrics"}) {
+            given().header("Authorization", "").get(path).then().statusCode(404)
+                    .body(not(containsString("athanor_")), not(containsString(team)));
+            given().get(path).then().statusCode(404).body(not(containsString("athanor_")), not(containsString(team)));
+        }
     }
 }
