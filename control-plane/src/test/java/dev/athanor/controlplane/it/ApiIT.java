@@ -156,6 +156,34 @@ class ApiIT {
     }
 
     @Test
+    void defect6ChunkedBodiesAreLimitedOnTheBytesRead() throws Exception {
+        String team = newTeam("chunked");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        // no Content-Length (an InputStream publisher of unknown length is sent chunked): only the bytes read count
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> post = body -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/api/v1/jobs"))
+                        .header("Authorization", TestAuth.bearer(TestAuth.ADMIN))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                                body.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        java.net.http.HttpResponse<String> big = post.apply("{\"name\": \"" + "x".repeat(1_100_000) + "\"}");
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(big.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(big.body()).contains("limit is 1048576 bytes");
+        // a chunked body within the limit is read as usual
+        java.net.http.HttpResponse<String> small = post.apply(Jobs.simple("chunked-ok", team));
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
+    }
+
+    @Test
     void unknownJobIs404Problem() {
         given().get("/api/v1/jobs/" + UUID.randomUUID()).then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));
