@@ -184,6 +184,26 @@ class ApiIT {
     }
 
     @Test
+    void defect12UnstorableTextInBodiesPathsAndQueriesIs400NamingTheField() {
+        String team = newTeam("nul");
+        String job = Jobs.simple("nul-job", team);
+        given().contentType(ContentType.JSON).body("{\"labels\": {\"owner\": \"a\\u0000b\"}, " + job.strip().substring(1))
+                .post("/api/v1/jobs").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("labels.owner")).body("detail", containsString("U+0000"));
+        given().contentType(ContentType.JSON).body(job.replace("\"nul-job\"", "\"x\\ud800y\""))
+                .post("/api/v1/jobs").then().statusCode(400).body("errors[0].field", equalTo("name"))
+                .body("detail", containsString("surrogate"));
+        given().urlEncodingEnabled(false).get("/api/v1/queues?team=%00abc").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("team"));
+        given().urlEncodingEnabled(false).get("/api/v1/jobs?team=a%00").then().statusCode(400)
+                .body("errors[0].field", equalTo("team"));
+        given().urlEncodingEnabled(false).get("/api/v1/teams/a%00b/members").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("team"));
+        // a valid submission still goes through
+        given().contentType(ContentType.JSON).body(job).post("/api/v1/jobs").then().statusCode(201);
+    }
+
+    @Test
     void unknownJobIs404Problem() {
         given().get("/api/v1/jobs/" + UUID.randomUUID()).then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));
