@@ -82,6 +82,8 @@ public class JobResource {
     AuditLog audit;
     @Inject
     Authenticator authenticator;
+    @Inject
+    dev.athanor.controlplane.config.AthanorConfig config;
 
     public record JobList(List<JobView> items, String nextCursor) {
     }
@@ -130,6 +132,12 @@ public class JobResource {
             if (existing.isPresent()) {
                 return Response.ok(existing.get()).build();
             }
+        }
+        int maxPending = config.api().maxPendingPerTeam();
+        if (jobs.pendingAtLeast(team, maxPending)) {
+            return Response.fromResponse(Problem.response(429, "Too many pending jobs", "team " + team + " has "
+                    + maxPending + " pending jobs, the most one team may queue (athanor.api.max-pending-per-team); "
+                    + "submit again when some have started or been cancelled")).header("Retry-After", "30").build();
         }
         JobView created;
         try {
