@@ -132,7 +132,9 @@ public final class ClusterStack implements AutoCloseable {
     /** Starts replica {@code id} without waiting for it to be ready (it may be meant to crash). */
     public synchronized Replica launchReplica(String id, Map<String, String> extraEnv) throws IOException {
         int port = Ports.free();
-        Map<String, String> env = new LinkedHashMap<>(ControlPlaneProcess.coreEnv(port, "127.0.0.1", postgres, kafka));
+        int managementPort = Ports.free();
+        Map<String, String> env = new LinkedHashMap<>(ControlPlaneProcess.coreEnv(port, managementPort, "127.0.0.1",
+                postgres, kafka));
         Path home = options.dir().resolve("replicas").resolve(id);
         env.put("ATHANOR_HOME", home.toString());
         env.put("ATHANOR_LAUNCHER_KIND", "kubernetes");
@@ -148,7 +150,7 @@ public final class ClusterStack implements AutoCloseable {
         env.put("ATHANOR_LOCAL_HEARTBEAT_SECONDS", "2");
         env.put("ATHANOR_AUTH_BOOTSTRAP_TOKEN", token);
         env.putAll(extraEnv);
-        ControlPlaneProcess p = ControlPlaneProcess.start(options.controlPlaneJar(), env, options.jvmOptions(), port,
+        ControlPlaneProcess p = ControlPlaneProcess.start(options.controlPlaneJar(), env, options.jvmOptions(), port, managementPort,
                 options.dir().resolve("logs").resolve("control-plane-" + id + ".log"));
         Replica r = new Replica(id, p, new Api(p.baseUrl(), token));
         replicas.put(id, r);

@@ -18,16 +18,19 @@ import java.util.concurrent.TimeUnit;
 public final class ControlPlaneProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
 
-    private ControlPlaneProcess(Process process, int port, Path log) {
+    private ControlPlaneProcess(Process process, int port, int managementPort, Path log) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
+    /** {@code managementPort}: the port of health and metrics, the one {@link #coreEnv} was given. */
     public static ControlPlaneProcess start(Path jar, Map<String, String> env, List<String> jvmOptions, int port,
-                                            Path log) throws IOException {
+                                            int managementPort, Path log) throws IOException {
         Files.createDirectories(log.getParent());
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -39,17 +42,20 @@ public final class ControlPlaneProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
-        return new ControlPlaneProcess(pb.start(), port, log);
+        return new ControlPlaneProcess(pb.start(), port, managementPort, log);
     }
 
     /**
-     * The environment every control plane needs whatever its launcher: HTTP port and address, the PostgreSQL
-     * datasource and the Kafka bootstrap servers.
+     * The environment every control plane needs whatever its launcher: HTTP port and address, the management port
+     * (health and metrics, on 127.0.0.1 only), the PostgreSQL datasource and the Kafka bootstrap servers.
      */
-    public static Map<String, String> coreEnv(int httpPort, String bindHost, PostgresService postgres, KafkaService kafka) {
+    public static Map<String, String> coreEnv(int httpPort, int managementPort, String bindHost,
+                                              PostgresService postgres, KafkaService kafka) {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("QUARKUS_HTTP_HOST", bindHost);
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", PostgresService.USER);
         env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresService.PASSWORD);
@@ -61,6 +67,11 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Health ({@code /q/health}) and metrics ({@code /q/metrics}): the management interface, not the API port. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
+    }
+
     public Process process() {
         return process;
     }
@@ -69,10 +80,10 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return log;
     }
 
-    /** Polls {@code /q/health/ready} until 200; fails early when the process exits. */
+    /** Polls {@code /q/health/ready} on the management port until 200; fails early when the process exits. */
     public void awaitReady(Duration timeout) throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer yet";
@@ -100,7 +111,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
                 throw new IOException("interrupted while waiting for the control plane", e);
             }
         }
-        throw new IOException("the control plane was not ready on " + baseUrl() + "/q/health/ready after "
+        throw new IOException("the control plane was not ready on " + managementUrl() + "/q/health/ready after "
                 + timeout.toSeconds() + " s (" + last + "); last lines of " + log + ":\n" + tail(log, 30));
     }
 

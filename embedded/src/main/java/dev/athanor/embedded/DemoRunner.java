@@ -168,12 +168,14 @@ final class DemoRunner {
         if (!HomeLock.isHeld(home)) {
             return null;
         }
-        String url = new StateFile(home.resolve("run.properties")).get("api.url");
-        if (url == null) {
+        StateFile run = new StateFile(home.resolve("run.properties"));
+        String url = run.get("api.url");
+        String management = run.get("management.url");
+        if (url == null || management == null) {
             return null;
         }
         try {
-            Api.Response r = new Api(url, null).get("/q/health/ready");
+            Api.Response r = new Api(management, null).get("/q/health/ready");
             return r.status() == 200 ? url : null;
         } catch (IOException | InterruptedException e) {
             return null;

@@ -27,6 +27,7 @@ public final class Stack implements AutoCloseable {
     private volatile PostgresService postgres;
     private volatile KafkaService kafka;
     private volatile ControlPlaneProcess controlPlane;
+    private volatile int managementPort;
     private volatile AdminToken adminToken;
     private volatile boolean closed;
 
@@ -93,10 +94,12 @@ public final class Stack implements AutoCloseable {
                 kafka.formattedNow() ? " (formatted now)" : "", secs(t1));
 
         adminToken = AdminToken.ensure(home);
+        managementPort = Ports.reuseOrFree(state.getInt("management.port", 0));
+        state.put("management.port", managementPort).save();
         long t2 = System.nanoTime();
         Path log = logs(home).resolve("control-plane.log");
         controlPlane = ControlPlaneProcess.start(options.controlPlaneJar(), controlPlaneEnv(),
-                options.controlPlaneJvmOptions(), options.httpPort(), log);
+                options.controlPlaneJvmOptions(), options.httpPort(), managementPort, log);
         checkNotClosed();
         new StateFile(home.resolve("run.properties")).put("control.pid", controlPlane.process().pid()).save();
         out.printf("  control    starting (pid %d), log %s%n", controlPlane.process().pid(), log);
@@ -107,6 +110,7 @@ public final class Stack implements AutoCloseable {
                 .put("pid", ProcessHandle.current().pid())
                 .put("control.pid", controlPlane.process().pid())
                 .put("api.url", apiUrl())
+                .put("management.url", managementUrl())
                 .put("jdbc.url", postgres.jdbcUrl())
                 .put("kafka.bootstrap", kafka.bootstrapServers())
                 .save();
@@ -147,7 +151,7 @@ public final class Stack implements AutoCloseable {
         }
         Path log = logs(home()).resolve("control-plane.log");
         controlPlane = ControlPlaneProcess.start(options.controlPlaneJar(), controlPlaneEnv(),
-                options.controlPlaneJvmOptions(), options.httpPort(), log);
+                options.controlPlaneJvmOptions(), options.httpPort(), managementPort, log);
         new StateFile(home().resolve("run.properties")).put("control.pid", controlPlane.process().pid()).save();
         awaitReadyUnlocked();
     }
@@ -205,7 +209,7 @@ public final class Stack implements AutoCloseable {
     Map<String, String> controlPlaneEnv() {
         Map<String, String> env = new LinkedHashMap<>();
         Path home = options.home().toAbsolutePath();
-        env.putAll(ControlPlaneProcess.coreEnv(options.httpPort(), options.bindHost(), postgres, kafka));
+        env.putAll(ControlPlaneProcess.coreEnv(options.httpPort(), managementPort, options.bindHost(), postgres, kafka));
         env.put("ATHANOR_LAUNCHER_KIND", "local");
         env.put("ATHANOR_HOME", home.toString());
         env.put("ATHANOR_LOCAL_WORKER_JAR", options.workerJar().toAbsolutePath().toString());
@@ -222,6 +226,11 @@ public final class Stack implements AutoCloseable {
 
     public String apiUrl() {
         return "http://127.0.0.1:" + options.httpPort();
+    }
+
+    /** Health and metrics of the control plane (loopback only; never the API port). */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public PostgresService postgres() {

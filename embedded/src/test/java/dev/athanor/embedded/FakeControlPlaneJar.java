@@ -14,7 +14,8 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
- * Builds a stand-in for quarkus-run.jar for stack tests: it serves /q/health/ready and accepts POST /api/v1/jobs,
+ * Builds a stand-in for quarkus-run.jar for stack tests: it serves /q/health/ready on the management port (like the
+ * real control plane, not on the API port) and accepts POST /api/v1/jobs,
  * records the environment it was given to ATHANOR_HOME/fake-env.properties, checks that Kafka is reachable, and
  * writes ATHANOR_HOME/fake-stopped when it is terminated gracefully (SIGTERM runs its shutdown hook).
  * It is not the control plane (whose own tests cover it); it stands for "a child JVM that speaks HTTP".
@@ -28,6 +29,7 @@ final class FakeControlPlaneJar {
             import java.util.concurrent.*;
             public class FakeControlPlane {
               static final List<String> KEYS = List.of("QUARKUS_HTTP_PORT", "QUARKUS_HTTP_HOST",
+                  "QUARKUS_MANAGEMENT_PORT", "QUARKUS_MANAGEMENT_HOST",
                   "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "ATHANOR_KAFKA_BOOTSTRAP_SERVERS",
                   "ATHANOR_LAUNCHER_KIND", "ATHANOR_LOCAL_WORKER_JAR", "ATHANOR_LOCAL_WORK_DIR",
                   "ATHANOR_LOCAL_CPU_SLOTS", "ATHANOR_HOME");
@@ -41,7 +43,10 @@ final class FakeControlPlaneJar {
                 HttpServer srv = HttpServer.create(new InetSocketAddress(System.getenv("QUARKUS_HTTP_HOST"),
                     Integer.parseInt(System.getenv("QUARKUS_HTTP_PORT"))), 256);
                 srv.setExecutor(Executors.newFixedThreadPool(8));
-                srv.createContext("/q/health/ready", ex -> reply(ex, 200, "{\\"status\\":\\"UP\\"}"));
+                HttpServer mgmt = HttpServer.create(new InetSocketAddress(System.getenv("QUARKUS_MANAGEMENT_HOST"),
+                    Integer.parseInt(System.getenv("QUARKUS_MANAGEMENT_PORT"))), 16);
+                mgmt.createContext("/q/health/ready", ex -> reply(ex, 200, "{\\"status\\":\\"UP\\"}"));
+                mgmt.start();
                 srv.createContext("/api/v1/jobs", ex -> {
                   ex.getRequestBody().readAllBytes();
                   if ("POST".equals(ex.getRequestMethod())) {
@@ -53,6 +58,7 @@ final class FakeControlPlaneJar {
                 srv.start();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                   srv.stop(0);
+                  mgmt.stop(0);
                   try { Files.writeString(home.resolve("fake-stopped"), "SIGTERM"); } catch (Exception e) { }
                 }));
                 Thread.currentThread().join();

@@ -60,7 +60,10 @@ class StackTest {
             assertThat(env.getProperty("ATHANOR_LOCAL_CPU_SLOTS")).isEqualTo("2");
             assertThat(env.getProperty("ATHANOR_LOCAL_WORK_DIR")).isEqualTo(home.resolve("work").toString());
             assertThat(env.getProperty("ATHANOR_HOME")).isEqualTo(home.toString());
-            assertThat(get(stack.apiUrl() + "/q/health/ready")).isEqualTo(200);
+            assertThat(env.getProperty("QUARKUS_MANAGEMENT_HOST")).isEqualTo("127.0.0.1");
+            assertThat(stack.managementUrl()).isEqualTo("http://127.0.0.1:" + env.getProperty("QUARKUS_MANAGEMENT_PORT"));
+            assertThat(get(stack.managementUrl() + "/q/health/ready")).isEqualTo(200);
+            assertThat(get(stack.apiUrl() + "/q/health/ready")).as("health is not on the API port").isEqualTo(404);
             assertThat(new StateFile(home.resolve("run.properties")).get("api.url")).isEqualTo(stack.apiUrl());
             assertThat(DemoRunner.runningStackUrl(home)).isEqualTo(stack.apiUrl());
 
@@ -68,7 +71,7 @@ class StackTest {
                     .isInstanceOf(HomeLock.AlreadyRunningException.class)
                     .hasMessageContaining("already running");
             // the failed second start must not have disturbed the first
-            assertThat(get(stack.apiUrl() + "/q/health/ready")).isEqualTo(200);
+            assertThat(get(stack.managementUrl() + "/q/health/ready")).isEqualTo(200);
         }
         assertThat(home.resolve("fake-stopped")).as("control plane got SIGTERM and shut down gracefully").exists();
         assertThat(HomeLock.isHeld(home)).isFalse();

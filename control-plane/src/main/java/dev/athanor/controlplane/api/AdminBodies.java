@@ -41,6 +41,7 @@ final class AdminBodies {
         if (!n.isObject()) {
             throw new BadRequestProblem("Invalid request", "the body must be a JSON object");
         }
+        Bodies.failOn(dev.athanor.common.spec.StorableText.check(n));
         AdminBodies b = new AdminBodies(n);
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.athanor.common.json.Json;
 import dev.athanor.common.spec.FieldError;
+import dev.athanor.common.spec.StorableText;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -35,6 +36,7 @@ final class Bodies {
             if (n == null || !n.isObject()) {
                 throw new BadRequestProblem("Malformed JSON", "the body must be a JSON object");
             }
+            failOn(StorableText.check(n));
             return Json.strict().treeToValue(n, type);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw new BadRequestProblem("Invalid request", "unknown field '" + e.getPropertyName() + "'",

@@ -7,11 +7,14 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import java.util.Optional;
 
-/** Rejects request bodies over {@code athanor.api.max-body-bytes} with a 413 problem before they are read. */
+/**
+ * Rejects request bodies whose Content-Length is over {@code athanor.api.max-body-bytes} with a 413 problem before
+ * they are read; {@link BodySizeInterceptor} enforces the same limit on the bytes read (chunked bodies).
+ */
 public class BodySizeFilter {
-    private volatile long max = -1;
+    private static volatile long max = -1;
 
-    private long max() {
+    static long maxBytes() {
         long m = max;
         if (m < 0) {
             // read lazily: pre-matching filters are created before runtime config mappings exist
@@ -27,7 +30,7 @@ public class BodySizeFilter {
         if (len != null) {
             try {
                 long n = Long.parseLong(len.trim());
-                long max = max();
+                long max = maxBytes();
                 if (n > max) {
                     return Optional.of(Problem.response(413, "Payload too large",
                             "the body has " + n + " bytes; the limit is " + max + " bytes"));

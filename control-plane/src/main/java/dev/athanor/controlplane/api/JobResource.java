@@ -89,6 +89,8 @@ public class JobResource {
     Authenticator authenticator;
     @Inject
     LauncherBinding binding;
+    @Inject
+    dev.athanor.controlplane.config.AthanorConfig config;
 
     public record JobList(List<JobView> items, String nextCursor) {
     }
@@ -138,6 +140,12 @@ public class JobResource {
             if (existing.isPresent()) {
                 return Response.ok(existing.get()).build();
             }
+        }
+        int maxPending = config.api().maxPendingPerTeam();
+        if (jobs.pendingAtLeast(team, maxPending)) {
+            return Response.fromResponse(Problem.response(429, "Too many pending jobs", "team " + team + " has "
+                    + maxPending + " pending jobs, the most one team may queue (athanor.api.max-pending-per-team); "
+                    + "submit again when some have started or been cancelled")).header("Retry-After", "30").build();
         }
         JobView created;
         try {

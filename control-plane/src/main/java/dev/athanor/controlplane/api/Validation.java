@@ -48,6 +48,7 @@ public class Validation {
         if (tree == null || !tree.isObject()) {
             throw new BadRequestProblem("Malformed JSON", "the body must be a JSON object");
         }
+        Bodies.failOn(dev.athanor.common.spec.StorableText.check(tree));
         JobSubmission s;
         try {
             s = m.treeToValue(tree, JobSubmission.class);

@@ -53,6 +53,10 @@ public interface AthanorConfig {
     interface Api {
         @WithDefault("1048576")
         long maxBodyBytes();
+
+        /** A team with this many PENDING jobs gets 429 for new submissions until some leave the queue. */
+        @WithDefault("10000")
+        int maxPendingPerTeam();
     }
 
     interface Kafka {

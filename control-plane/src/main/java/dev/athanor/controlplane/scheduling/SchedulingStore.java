@@ -106,11 +106,20 @@ public class SchedulingStore {
         return out;
     }
 
+    /**
+     * The pending window: every team with pending work is in it (defect 11 of issue 8). The head of each team's queue
+     * (its first {@code limit / teams with pending jobs} jobs by priority then age, at least one) comes first, then
+     * the rest by priority then age, so one team's flood of URGENT jobs cannot push all others out of the window.
+     */
     @SuppressWarnings("unchecked")
     private List<PendingRow> pending(Instant now, int limit) {
-        List<Object[]> rows = em.createNativeQuery("select id, team, priority, cast(resources as text), "
-                        + "created_at from job where state = 'PENDING' "
-                        + "and (not_before is null or not_before <= ?1) order by priority_weight desc, created_at limit ?2")
+        List<Object[]> rows = em.createNativeQuery("with p as (select id, team, priority, resources, created_at, "
+                        + "priority_weight, row_number() over (partition by team order by priority_weight desc, "
+                        + "created_at) as rank from job where state = 'PENDING' "
+                        + "and (not_before is null or not_before <= ?1)), "
+                        + "n as (select greatest(1, ?2 / greatest(1, count(distinct team))) as head from p) "
+                        + "select p.id, p.team, p.priority, cast(p.resources as text), p.created_at from p, n "
+                        + "order by (p.rank <= n.head) desc, p.priority_weight desc, p.created_at limit ?2")
                 .setParameter(1, now).setParameter(2, limit).getResultList();
         List<PendingRow> out = new ArrayList<>(rows.size());
         for (Object[] r : rows) {

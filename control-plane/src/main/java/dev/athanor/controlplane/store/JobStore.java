@@ -92,6 +92,14 @@ public class JobStore {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
+    /** Whether {@code team} has at least {@code limit} PENDING jobs (counts no further than the limit). */
+    @Transactional
+    public boolean pendingAtLeast(String team, int limit) {
+        Number n = (Number) em.createNativeQuery("select count(*) from (select 1 from job where team = ?1 "
+                + "and state = 'PENDING' limit ?2) x").setParameter(1, team).setParameter(2, limit).getSingleResult();
+        return n.intValue() >= limit;
+    }
+
     @Transactional
     public Optional<JobView> findByIdempotencyKey(String team, String key) {
         List<JobEntity> found = em.createQuery("from JobEntity where team = :t and idempotencyKey = :k", JobEntity.class)

@@ -119,6 +119,17 @@ public class SubmitBatcher {
         }
     }
 
+    /** Writes {@code jobs} as one batch in the caller's thread, the writer's own path (for tests). */
+    List<CompletableFuture<Boolean>> writeBatch(List<JobEntity> jobs) {
+        List<Pending> batch = jobs.stream().map(j -> new Pending(j, new CompletableFuture<>())).toList();
+        write(batch);
+        return batch.stream().map(Pending::inserted).toList();
+    }
+
+    /**
+     * Writes the batch in one statement; when that fails, writes it again row by row so that one bad row (or one
+     * row's fault of any kind) fails only its own submission, never the others of the batch.
+     */
     private void write(List<Pending> batch) {
         try (Connection c = dataSource.getConnection()) {
             Set<UUID> inserted = insert(c, batch);
@@ -126,6 +137,14 @@ public class SubmitBatcher {
                 p.inserted().complete(inserted.contains(p.job().id));
             }
         } catch (SQLException e) {
+            if (batch.size() > 1) {
+                LOG.warnf("a batch of %d submissions failed (%s); writing them one by one", batch.size(),
+                        e.getSQLState());
+                for (Pending p : batch) {
+                    write(List.of(p));
+                }
+                return;
+            }
             IllegalStateException failure = new IllegalStateException("cannot store job: " + e.getMessage(), e);
             batch.forEach(p -> p.inserted().completeExceptionally(failure));
         }

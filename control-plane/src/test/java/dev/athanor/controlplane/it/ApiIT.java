@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
 /** The REST API against a real PostgreSQL and Kafka: submission, errors, idempotency, listing. */
@@ -155,6 +156,54 @@ class ApiIT {
     }
 
     @Test
+    void defect6ChunkedBodiesAreLimitedOnTheBytesRead() throws Exception {
+        String team = newTeam("chunked");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        // no Content-Length (an InputStream publisher of unknown length is sent chunked): only the bytes read count
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> post = body -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/api/v1/jobs"))
+                        .header("Authorization", TestAuth.bearer(TestAuth.ADMIN))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                                body.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        java.net.http.HttpResponse<String> big = post.apply("{\"name\": \"" + "x".repeat(1_100_000) + "\"}");
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(big.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(big.body()).contains("limit is 1048576 bytes");
+        // a chunked body within the limit is read as usual
+        java.net.http.HttpResponse<String> small = post.apply(Jobs.simple("chunked-ok", team));
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
+    }
+
+    @Test
+    void defect12UnstorableTextInBodiesPathsAndQueriesIs400NamingTheField() {
+        String team = newTeam("nul");
+        String job = Jobs.simple("nul-job", team);
+        given().contentType(ContentType.JSON).body("{\"labels\": {\"owner\": \"a\\u0000b\"}, " + job.strip().substring(1))
+                .post("/api/v1/jobs").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("labels.owner")).body("detail", containsString("U+0000"));
+        given().contentType(ContentType.JSON).body(job.replace("\"nul-job\"", "\"x\\ud800y\""))
+                .post("/api/v1/jobs").then().statusCode(400).body("errors[0].field", equalTo("name"))
+                .body("detail", containsString("surrogate"));
+        given().urlEncodingEnabled(false).get("/api/v1/queues?team=%00abc").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("team"));
+        given().urlEncodingEnabled(false).get("/api/v1/jobs?team=a%00").then().statusCode(400)
+                .body("errors[0].field", equalTo("team"));
+        given().urlEncodingEnabled(false).get("/api/v1/teams/a%00b/members").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("team"));
+        // a valid submission still goes through
+        given().contentType(ContentType.JSON).body(job).post("/api/v1/jobs").then().statusCode(201);
+    }
+
+    @Test
     void unknownJobIs404Problem() {
         given().get("/api/v1/jobs/" + UUID.randomUUID()).then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));
@@ -209,10 +258,19 @@ class ApiIT {
     }
 
     @Test
-    void openApiHealthAndMetricsAreServed() {
+    void defect5MetricsAndHealthAreServedOnlyOnTheManagementInterface() {
+        String team = newTeam("metrics");
+        given().contentType(ContentType.JSON).body(Jobs.simple("m", team)).post("/api/v1/jobs").then().statusCode(201);
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.'/api/v1/jobs'.post.requestBody.content.'application/json'.examples.FINE_TUNE", notNullValue());
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200).body(containsString("athanor_jobs_submitted_total"));
+        given().get(InfraResource.management("/q/health/ready")).then().statusCode(200).body("status", equalTo("UP"));
+        given().get(InfraResource.management("/q/metrics")).then().statusCode(200)
+                .body(containsString("athanor_jobs_submitted_total")).body(containsString(team));
+        // the public port tells nobody (not even a cluster admin) team names, quotas or usage
+        for (String path : new String[]{"/q/metrics", "/q/health", "/q/health/ready", "/q/health/live", "/metrics"}) {
+            given().header("Authorization", "").get(path).then().statusCode(404)
+                    .body(not(containsString("athanor_")), not(containsString(team)));
+            given().get(path).then().statusCode(404).body(not(containsString("athanor_")), not(containsString(team)));
+        }
     }
 }

@@ -162,7 +162,7 @@ class AuthIT {
                 .body("detail", equalTo("invalid token"));
         as("short").contentType(ContentType.JSON).body(Jobs.simple("x", teamA)).post("/api/v1/jobs")
                 .then().statusCode(401);
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get(InfraResource.management("/q/health/ready")).then().statusCode(200);
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("components.securitySchemes.bearer.scheme", equalTo("bearer"))
                 .body("paths.'/api/v1/tokens'.post", notNullValue());

@@ -34,7 +34,22 @@ public class InfraResource implements QuarkusTestResourceLifecycleManager {
         c.put("athanor.auth.bootstrap-token", TestAuth.ADMIN);
         // a random free port: other builds on the same machine may hold 8081
         c.put("quarkus.http.test-port", "0");
+        c.put("quarkus.management.test-port", String.valueOf(freePort()));
         return c;
+    }
+
+    /** A URL on the management interface (health, metrics) of the control plane under test. */
+    public static String management(String path) {
+        return "http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class) + path;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free port for the management interface", e);
+        }
     }
 
     @Override

@@ -190,7 +190,7 @@ class SchedulingIT {
                 assertThat(queueEntry(preempted.get(0)).getString("reason")).isIn("QUOTA", "CAPACITY"));
 
         // Kueue-style metrics: preemptions by reason, quota, usage, borrowing, shares, pending by reason, admission wait.
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().get(InfraResource.management("/q/metrics")).then().statusCode(200).extract().asString();
         assertThat(metrics)
                 .contains("athanor_preempted_jobs_total{reason=\"RECLAIM\",team=\"sched-borrower\"} 2.0")
                 .contains("athanor_quota_gpus{flavor=\"h200-141gb\",limit=\"nominal\",team=\"sched-lender\"} 2.0")
