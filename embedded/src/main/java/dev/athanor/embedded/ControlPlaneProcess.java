@@ -52,7 +52,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
         env.put("QUARKUS_HTTP_HOST", bindHost);
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", PostgresService.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresService.PASSWORD);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         env.put("ATHANOR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         return env;
     }
