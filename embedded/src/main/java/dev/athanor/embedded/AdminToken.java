@@ -21,17 +21,22 @@ public record AdminToken(String secret, Path file) {
     /** Reads {@code HOME/admin-token}, or creates it with a new random token. */
     public static AdminToken ensure(Path home) throws IOException {
         Path f = home.resolve(FILE);
+        return new AdminToken(readOrCreateSecret(f, "ath_"), f);
+    }
+
+    /** Reads the secret in {@code f}, or writes a new random one (256 bits, {@code prefix...}) there with mode 0600. */
+    static String readOrCreateSecret(Path f, String prefix) throws IOException {
         if (Files.isRegularFile(f)) {
             String t = Files.readString(f, StandardCharsets.UTF_8).trim();
             if (!t.isEmpty()) {
-                return new AdminToken(t, f);
+                return t;
             }
         }
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
-        String secret = "ath_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        Files.createDirectories(home);
-        Path tmp = home.resolve(FILE + ".tmp");
+        String secret = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        Files.createDirectories(f.getParent());
+        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -42,6 +47,6 @@ public record AdminToken(String secret, Path file) {
         }
         Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new AdminToken(secret, f);
+        return secret;
     }
 }

@@ -58,7 +58,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
         env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", PostgresService.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresService.PASSWORD);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         env.put("ATHANOR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         return env;
     }

@@ -15,18 +15,28 @@ import java.time.Duration;
 /**
  * A real PostgreSQL server from zonky's embedded binaries. Data lives in {@code dataDir} and is kept across restarts
  * (initdb runs only when the directory has no cluster yet); the port is remembered in the state file and reused when
- * still free. Authentication is local trust on 127.0.0.1, user {@code postgres}.
+ * still free. User {@code postgres} authenticates with a generated password (scram-sha-256), kept next to the data
+ * directory in {@code pg-password} with mode 0600; no local connection is trusted (issue 8, defect 4).
  */
 public final class PostgresService implements AutoCloseable {
     public static final String USER = "postgres";
-    public static final String PASSWORD = "postgres";
+    /** The password file, a sibling of the data directory. */
+    public static final String PASSWORD_FILE = "pg-password";
+    static final String HBA = """
+            # written by Athanor: password (scram-sha-256) authentication only, no trusted local connections
+            local all all scram-sha-256
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+            """;
 
     private final EmbeddedPostgres pg;
     private final String database;
+    private final String password;
 
-    private PostgresService(EmbeddedPostgres pg, String database) {
+    private PostgresService(EmbeddedPostgres pg, String database, String password) {
         this.pg = pg;
         this.database = database;
+        this.password = password;
     }
 
     /**
@@ -46,7 +56,9 @@ public final class PostgresService implements AutoCloseable {
     public static PostgresService start(Path dataDir, int port, String database, Path log, boolean durable)
             throws IOException {
         Files.createDirectories(dataDir.getParent());
+        String password = AdminToken.readOrCreateSecret(dataDir.resolveSibling(PASSWORD_FILE), "");
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
+                .setConnectConfig("password", password)
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false)
@@ -62,14 +74,36 @@ public final class PostgresService implements AutoCloseable {
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
         }
         EmbeddedPostgres pg = b.start();
-        PostgresService s = new PostgresService(pg, database);
+        PostgresService s = new PostgresService(pg, database, password);
         try {
+            s.requirePassword(dataDir);
             s.createDatabaseIfMissing(database);
         } catch (SQLException e) {
             pg.close();
             throw new IOException("PostgreSQL started but creating database '" + database + "' failed: " + e.getMessage(), e);
         }
         return s;
+    }
+
+    /**
+     * initdb (zonky) trusts every local connection: on the first start (and on a data directory from before), set the
+     * generated password and switch pg_hba.conf to scram-sha-256 only, then reload.
+     */
+    private void requirePassword(Path dataDir) throws SQLException, IOException {
+        Path hba = dataDir.resolve("pg_hba.conf");
+        if (Files.isRegularFile(hba) && Files.readString(hba).equals(HBA)) {
+            return;
+        }
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("SET password_encryption = 'scram-sha-256'");
+            st.execute("ALTER ROLE " + USER + " PASSWORD '" + password.replace("'", "''") + "'");
+            Files.writeString(hba, HBA);
+            st.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    public String password() {
+        return password;
     }
 
     private void createDatabaseIfMissing(String name) throws SQLException {
@@ -98,13 +132,13 @@ public final class PostgresService implements AutoCloseable {
         return database;
     }
 
-    /** JDBC URL without credentials (pass USER/PASSWORD separately). */
+    /** JDBC URL without credentials (pass {@link #USER} and {@link #password()} separately). */
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database;
     }
 
     public Connection connect() throws SQLException {
-        return java.sql.DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
+        return java.sql.DriverManager.getConnection(jdbcUrl(), USER, password);
     }
 
     @Override

@@ -125,6 +125,15 @@ public final class WorkerPodModel {
                 .build();
     }
 
+    /** The sub-directory of a writable shared volume a team's pods mount. */
+    static String teamSubPath(String team) {
+        String dir = team == null || team.isBlank() ? null : Labels.value(team); // as the pod's team label
+        if (dir == null || !dir.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}") || dir.contains("..")) {
+            throw new IllegalArgumentException("team " + team + " cannot name a volume sub-directory");
+        }
+        return dir;
+    }
+
     /** One pod per worker, in worker order. */
     public List<Pod> pods(LaunchRequest req, Priority priority) {
         int n = workers(req);
@@ -168,8 +177,14 @@ public final class WorkerPodModel {
         for (SharedVolume v : config.volumes()) {
             volumes.add(new VolumeBuilder().withName(v.name()).withNewPersistentVolumeClaim()
                     .withClaimName(v.claimName()).withReadOnly(v.readOnly()).endPersistentVolumeClaim().build());
-            mounts.add(new VolumeMountBuilder().withName(v.name()).withMountPath(v.mountPath())
-                    .withReadOnly(v.readOnly()).build());
+            // Read-only volumes (datasets, base models) are shared whole; a writable one is mounted per team: the pod
+            // sees only <volume>/<team>, never another team's outputs (issue 8, defect 4).
+            VolumeMountBuilder m = new VolumeMountBuilder().withName(v.name()).withMountPath(v.mountPath())
+                    .withReadOnly(v.readOnly());
+            if (!v.readOnly()) {
+                m.withSubPath(teamSubPath(req.job().team()));
+            }
+            mounts.add(m.build());
         }
 
         ResourceRequirementsBuilder res = new ResourceRequirementsBuilder()

@@ -112,6 +112,11 @@ public final class WorkerRun {
         Engine engine;
         try {
             spec = JobSpecs.parse(job.kind(), job.spec());
+            // confined again here, whatever the control plane accepted: a spec path never reaches outside its roots
+            List<dev.athanor.common.spec.FieldError> paths = EngineContext.policy(env).check(spec, job.team());
+            if (!paths.isEmpty()) {
+                throw new InvalidSpecException(paths);
+            }
             engine = Engines.create(spec);
         } catch (InvalidSpecException | JobRejectedException e) {
             emitter.emit(started(engineNameOf(job.spec())));
@@ -131,7 +136,11 @@ public final class WorkerRun {
         beats.scheduleAtFixedRate(this::beat, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
         try {
             Files.createDirectories(workDir);
-            EngineOutcome outcome = engine.run(new EngineContext(spec, workDir, cancellation, reporter, env));
+            Map<String, String> engineEnv = new java.util.HashMap<>(env);
+            if (job.team() != null) {
+                engineEnv.put(EngineContext.TEAM, job.team());
+            }
+            EngineOutcome outcome = engine.run(new EngineContext(spec, workDir, cancellation, reporter, engineEnv));
             if (cancellation.isCancelled()) {
                 throw new CancelledException(cancellation.reason());
             }

@@ -78,6 +78,16 @@ class WorkerRunTest {
         });
     }
 
+    /** Issue 8, defect 4: the worker confines spec paths again, whatever the control plane accepted. */
+    @Test
+    void aSpecPathThatLeavesItsRootsExitsTwoNamingTheField() throws Exception {
+        int code = run(JobKind.LABELING, "{\"inputDir\":\"x\",\"outputFile\":\"../../../admin-token\","
+                + "\"endpoint\":\"http://127.0.0.1:1/v1\",\"model\":\"m\"}");
+        assertThat(code).isEqualTo(2);
+        assertThat(sink.payloads(Payloads.Result.class)).singleElement().satisfies(r ->
+                assertThat(r.message()).contains("invalid job").contains("spec.outputFile").contains("'..'"));
+    }
+
     @Test
     void anUnknownEngineExitsTwo() throws Exception {
         assertThat(run(JobKind.EVALUATION, "{\"engine\":\"bleu\",\"groundTruthFile\":\"g\",\"outputDir\":\"o\"}"))

@@ -29,6 +29,8 @@ public class Validation {
 
     @Inject
     Validator validator;
+    @Inject
+    dev.athanor.controlplane.config.AthanorConfig config;
 
     public Valid parse(String body) {
         if (body == null || body.isBlank()) {
@@ -61,6 +63,8 @@ public class Validation {
             try {
                 spec = JobSpecs.parse(s.kind(), s.spec());
                 errors.addAll(violations(validator.validate(spec), "spec."));
+                // every path the spec names stays inside the roots the platform allows for the team
+                errors.addAll(config.paths().policy(config.home()).check(spec, s.team()));
             } catch (InvalidSpecException e) {
                 errors.addAll(e.errors());
             }

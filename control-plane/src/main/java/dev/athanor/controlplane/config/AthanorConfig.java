@@ -13,6 +13,27 @@ public interface AthanorConfig {
 
     String home();
 
+    /** Where job specs may point (issue 8, defect 4; see {@link dev.athanor.common.spec.PathPolicy}). */
+    Paths paths();
+
+    /**
+     * Roots for the absolute paths of job specs; {@code {team}} stands for the job's team. Unset: any absolute path
+     * outside the control plane's home (its datasets/, outputs/ and demo/ folders excepted). Relative paths always
+     * resolve inside the attempt's work directory.
+     */
+    interface Paths {
+        /** Roots jobs may read from (datasets), besides the write roots. */
+        java.util.Optional<java.util.List<String>> readRoots();
+
+        /** Roots jobs may write to, e.g. {@code /data/outputs/{team}}. */
+        java.util.Optional<java.util.List<String>> writeRoots();
+
+        default dev.athanor.common.spec.PathPolicy policy(String home) {
+            return dev.athanor.common.spec.PathPolicy.protectingHome(home, readRoots().orElse(java.util.List.of()),
+                    writeRoots().orElse(java.util.List.of()));
+        }
+    }
+
     Api api();
 
     Kafka kafka();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.athanor.common.json.Json;
 import dev.athanor.common.spec.FieldError;
 import dev.athanor.controlplane.api.BadRequestProblem;
+import dev.athanor.controlplane.api.Problem;
 import dev.athanor.controlplane.auth.Access;
 import dev.athanor.controlplane.auth.Caller;
 import dev.athanor.controlplane.live.LiveBus;
@@ -11,12 +12,12 @@ import dev.athanor.controlplane.store.JobStore;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -79,19 +80,50 @@ public class LiveJobsResource {
         Caller caller = access.caller();
         List<UUID> visible = wanted.stream().filter(id -> jobs.get(id).map(j -> caller.canView(j.team())).orElse(false))
                 .toList();
-        return Multi.createFrom().emitter(em -> {
-            List<AutoCloseable> subs = new ArrayList<>();
-            em.onTermination(() -> subs.forEach(LiveJobsResource::closeQuietly));
+        AutoCloseable permit;
+        try {
+            permit = bus.openStream(caller.subject());
+        } catch (LiveBus.TooManyStreams e) {
+            throw new WebApplicationException(Problem.response(429, "Too many live streams", e.getMessage()));
+        }
+        // Bounded like the one-job stream: the bus delivers on demand and keeps at most athanor.live.buffer messages
+        // per job; a job's terminal event ends its subscription, not the stream.
+        return Multi.createFrom().<OutboundSseEvent>emitter(em -> {
+            List<LiveBus.Subscription> subs = new ArrayList<>();
             for (UUID id : visible) {
-                subs.add(bus.subscribe(id, m -> em.emit(event(sse, m.event(), id, m.data()))));
+                subs.add(bus.subscribe(id, new LiveBus.Sink() {
+                    @Override
+                    public boolean offer(LiveBus.Message m) {
+                        if (em.isCancelled()) {
+                            return true;
+                        }
+                        if (em.requested() <= 0) {
+                            return false;
+                        }
+                        em.emit(event(sse, m.event(), id, m.data()));
+                        return true;
+                    }
+
+                    @Override
+                    public void close(String reason) {
+                        em.emit(event(sse, "closed", id, Map.of("reason", reason)));
+                        em.complete();
+                    }
+                }));
             }
+            em.onRequest(n -> subs.forEach(LiveBus.Subscription::wake));
+            em.onTermination(() -> {
+                subs.forEach(LiveJobsResource::closeQuietly);
+                closeQuietly(permit);
+            });
             // Subscribed first, then read the states (off the IO thread): nothing published in between is lost.
             Infrastructure.getDefaultWorkerPool().execute(() -> {
-                for (UUID id : visible) {
-                    jobs.get(id).ifPresent(j -> em.emit(event(sse, "job", id, j)));
+                for (int i = 0; i < visible.size(); i++) {
+                    LiveBus.Subscription sub = subs.get(i);
+                    jobs.get(visible.get(i)).ifPresent(j -> sub.push(new LiveBus.Message(j.id(), "job", j, false)));
                 }
             });
-        }, BackPressureStrategy.BUFFER);
+        }, 16);
     }
 
     private OutboundSseEvent event(Sse sse, String name, UUID id, Object data) {
@@ -105,6 +137,9 @@ public class LiveJobsResource {
     }
 
     private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (Exception ignored) {

@@ -57,6 +57,15 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
                 .catalog(catalog)
                 .actingGate(election::isLeader);
         k.serviceAccount().ifPresent(b::serviceAccountName);
+        // the worker confines spec paths again with the same roots (EngineContext.policy); the control plane's home is
+        // not in the pod, so only the roots travel
+        dev.athanor.common.spec.PathPolicy paths = config.paths().policy(config.home());
+        if (!paths.readRoots().isEmpty()) {
+            b.env("ATHANOR_PATH_READ_ROOTS", String.join(java.io.File.pathSeparator, paths.readRoots()));
+        }
+        if (!paths.writeRoots().isEmpty()) {
+            b.env("ATHANOR_PATH_WRITE_ROOTS", String.join(java.io.File.pathSeparator, paths.writeRoots()));
+        }
         for (Map.Entry<String, AthanorConfig.Kubernetes.Flavor> f : k.flavors().entrySet()) {
             b.flavor(new GpuFlavor(f.getKey(), f.getValue().nodeSelector(), List.of()));
         }

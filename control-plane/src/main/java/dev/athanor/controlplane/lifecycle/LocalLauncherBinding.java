@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,11 +54,22 @@ public class LocalLauncherBinding implements LauncherBinding {
                 .heartbeatSeconds(local.heartbeatSeconds())
                 .nvidiaSmi(local.nvidiaSmi().orElse(null))
                 .secrets(secrets)
+                .env(pathEnv(config.paths().policy(config.home())))
                 .newSession(true);
         local.javaCommand().ifPresent(j -> b.command(java.util.List.of(j, "-jar", jar.toString())));
         this.launcher = new LocalProcessLauncher(b.build());
         LOG.infof("local launcher: %d GPU(s), %d CPU slot(s), work root %s", launcher.capacity().totalGpus(),
                 local.cpuSlots(), local.workDir());
+    }
+
+    /** The path policy as the worker reads it from its environment ({@code EngineContext.policy}): checked again there. */
+    static Map<String, String> pathEnv(dev.athanor.common.spec.PathPolicy p) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("ATHANOR_PATH_READ_ROOTS", String.join(java.io.File.pathSeparator, p.readRoots()));
+        env.put("ATHANOR_PATH_WRITE_ROOTS", String.join(java.io.File.pathSeparator, p.writeRoots()));
+        env.put("ATHANOR_PATH_PROTECTED", String.join(java.io.File.pathSeparator, p.protectedRoots()));
+        env.put("ATHANOR_PATH_PROTECTED_EXCEPTIONS", String.join(java.io.File.pathSeparator, p.exceptions()));
+        return env;
     }
 
     @Override

@@ -62,6 +62,14 @@ class CapacityDipDoesNotFailJobsIT {
             KubernetesMockResource.client.nodes().withName("l4-node-1")
                     .edit(n -> new NodeBuilder(n).editSpec().withUnschedulable(false).endSpec().build());
             await().atMost(Duration.ofSeconds(60)).until(() -> !KubernetesIT.pods(id).isEmpty());
+            // (defect 4) the pod's worker confines spec paths again with the configured roots
+            assertThat(KubernetesIT.pods(id).get(0).getSpec().getContainers().get(0).getEnv())
+                    .anySatisfy(e -> {
+                        assertThat(e.getName()).isEqualTo("ATHANOR_PATH_WRITE_ROOTS");
+                        assertThat(e.getValue()).isEqualTo("/tmp");
+                    });
+            given().contentType(ContentType.JSON).body(body.replace("/tmp/out-", "/var/out-"))
+                    .post("/api/v1/jobs").then().statusCode(400).body("errors.field", hasItem("spec.outputDir"));
             given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.to", hasItem("LAUNCHING"))
                     .body("items.reason", org.hamcrest.Matchers.not(hasItem("Unschedulable")));
         } finally {

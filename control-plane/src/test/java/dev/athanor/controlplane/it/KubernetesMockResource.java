@@ -35,6 +35,9 @@ public class KubernetesMockResource implements QuarkusTestResourceLifecycleManag
         c.put("athanor.kubernetes.priority-classes.HIGH", "athanor-high");
         c.put("quarkus.log.category.\"io.fabric8.mockwebserver\".level", "WARN");
         c.put("athanor.dispatch.refusal-backoff", "1s");
+        // path roots (issue 8, defect 4): the worker pods get them to confine spec paths again
+        c.put("athanor.paths.read-roots", "/");
+        c.put("athanor.paths.write-roots", "/tmp");
         return c;
     }
 

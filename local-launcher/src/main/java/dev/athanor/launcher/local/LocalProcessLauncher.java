@@ -112,7 +112,7 @@ public final class LocalProcessLauncher implements Launcher {
             LOG.log(System.Logger.Level.WARNING, "setsid not found: workers share the control plane's session");
         }
         try {
-            Files.createDirectories(config.workRoot());
+            ProcessTools.createPrivateDirectories(config.workRoot());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create work root " + config.workRoot(), e);
         }
@@ -344,6 +344,20 @@ public final class LocalProcessLauncher implements Launcher {
         }
     }
 
+    /** Variables of the control plane's environment a worker inherits: tool paths, locale, caches, proxies. */
+    static final java.util.Set<String> INHERITED_ENV = java.util.Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG",
+            "LANGUAGE", "TZ", "TMPDIR", "SHELL", "TERM", "JAVA_HOME", "LD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV",
+            "CONDA_PREFIX", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY",
+            "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SYSTEMROOT");
+    /** Prefixes of inherited variables (GPU, NCCL and model-hub settings). */
+    static final List<String> INHERITED_PREFIXES = List.of("LC_", "NVIDIA_", "CUDA_", "NCCL_", "HF_", "TRANSFORMERS_",
+            "TORCH_");
+
+    /** Whether a worker inherits this variable of the control plane's environment (issue 8, defect 4). */
+    static boolean inheritable(String name) {
+        return INHERITED_ENV.contains(name) || INHERITED_PREFIXES.stream().anyMatch(name::startsWith);
+    }
+
     /** The values of the secrets a request names, read from its own team's secrets only. */
     private Map<String, String> secretsOf(LaunchRequest request) throws LaunchException {
         String team = request.job() == null ? null : request.job().team();
@@ -384,12 +398,12 @@ public final class LocalProcessLauncher implements Launcher {
         }
         List<Worker> started = new ArrayList<>();
         try {
-            Files.createDirectories(dir);
+            ProcessTools.createPrivateDirectories(dir);
             Files.deleteIfExists(dir.resolve(EXIT_FILE));
             ProcessTools.writeAtomically(dir.resolve(LAUNCH_FILE), Json.write(rec));
             for (int i = 0; i < n; i++) {
                 Path wdir = dir.resolve("worker-" + i);
-                Files.createDirectories(wdir);
+                ProcessTools.createPrivateDirectories(wdir);
                 Files.deleteIfExists(wdir.resolve(EXIT_CODE_FILE));
                 Files.deleteIfExists(wdir.resolve(PID_FILE));
                 Path log = wdir.resolve(LOG_FILE);
@@ -405,10 +419,12 @@ public final class LocalProcessLauncher implements Launcher {
                 List<String> cmd = new ArrayList<>();
                 setsid.ifPresent(s -> cmd.add(s.toString()));
                 cmd.addAll(config.workerCommand());
+                ProcessTools.privateFile(log);
                 ProcessBuilder pb = new ProcessBuilder(cmd).directory(wdir.toFile())
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
                 Map<String, String> env = pb.environment();
-                env.keySet().removeIf(k -> k.startsWith("ATHANOR_"));
+                // an allowlist, never the control plane's own environment (QUARKUS_DATASOURCE_PASSWORD, tokens, …)
+                env.keySet().removeIf(k -> !inheritable(k));
                 env.remove(WorkerContract.CUDA_VISIBLE_DEVICES);
                 env.putAll(config.env());
                 env.put(WorkerContract.JOB_FILE, jobFile.toString());

@@ -84,9 +84,33 @@ final class ProcessTools {
         }
     }
 
+    /** Creates {@code dir} (and missing parents) and makes it private to this user: mode 0700 (issue 8, defect 4). */
+    static Path createPrivateDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        restrict(dir, "rwx------");
+        return dir;
+    }
+
+    /** Creates {@code file} empty if absent, and makes it private to this user: mode 0600. */
+    static Path privateFile(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createFile(file);
+        }
+        restrict(file, "rw-------");
+        return file;
+    }
+
+    private static void restrict(Path p, String mode) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+        }
+    }
+
     static void writeAtomically(Path file, String content) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            privateFile(tmp);
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

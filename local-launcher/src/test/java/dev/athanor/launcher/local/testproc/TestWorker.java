@@ -97,6 +97,8 @@ public final class TestWorker {
         p.putAll(out);
         StringWriter sw = new StringWriter();
         p.store(sw, null);
+        // every variable name it inherited, before env.txt (tests wait for env.txt)
+        write(workDir.resolve("env-names.txt"), String.join("\n", new TreeMap<>(System.getenv()).keySet()));
         write(workDir.resolve("env.txt"), sw.toString());
     }
 
