@@ -1,8 +1,9 @@
 // Admin: teams, quotas, members, flavors, tokens (a new token shown once) and the audit log, as the API allows.
 import { api, esc, time, toast } from './util.js';
-import { whoami } from './app.js';
+import { whoami, stale, viewGen } from './app.js';
 
 export async function adminView(main) {
+  const gen = viewGen();
   const me = whoami();
   const teams = me.clusterAdmin ? (await api('/api/v1/teams')).items.map((t) => t.name) : Object.keys(me.teams || {});
   const details = await Promise.all(teams.map(async (t) => ({
@@ -13,6 +14,7 @@ export async function adminView(main) {
   const tokens = await api(me.clusterAdmin ? '/api/v1/tokens?all=true' : '/api/v1/tokens').catch(() => ({ items: [] }));
   const flavors = await api('/api/v1/flavors').catch(() => ({ items: [] }));
   const audit = me.clusterAdmin ? await api('/api/v1/audit?limit=50').catch(() => null) : null;
+  if (stale(gen)) return;
   main.innerHTML = `<h1>Admin</h1>
     ${me.clusterAdmin ? `<form class="filters" id="new-team"><label>New team<input name="name" required></label><button type="submit">Create team</button><span class="error" data-error-for="name"></span></form>` : ''}
     <h2>Teams</h2>${details.map((d) => `<section class="card" style="margin-bottom:12px" aria-label="team ${esc(d.team)}"><h3>${esc(d.team)}</h3>

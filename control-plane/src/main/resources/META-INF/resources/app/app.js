@@ -7,9 +7,13 @@ import { adminView } from './admin.js';
 const main = document.getElementById('main');
 let me = null;
 let cleanup = [];
+let generation = 0;
 
 export function onLeave(fn) { cleanup.push(fn); }
 export function whoami() { return me; }
+/** A view that awaited something checks this before drawing: the user may have moved on meanwhile. */
+export function stale(gen) { return gen !== generation; }
+export function viewGen() { return generation; }
 
 const theme = localStorage.getItem('athanor.theme')
   || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
@@ -81,6 +85,8 @@ export function notFound(what) {
 async function render() {
   if (!me) return;
   leave();
+  generation++;
+  const gen = generation;
   const { path, params } = route();
   document.querySelectorAll('#nav a').forEach((a) => {
     if (a.getAttribute('href') === `#/${path[0] || 'jobs'}`) a.setAttribute('aria-current', 'page');
@@ -94,10 +100,11 @@ async function render() {
     else if (path[0] === 'admin') await adminView(main);
     else await jobsView(params);
   } catch (e) {
+    if (stale(gen)) return;
     if (e.status === 404) notFound(path.join('/'));
     else if (e.status !== 401) main.innerHTML = `<h1>Error</h1><p role="alert" class="error">${esc(e.message)}</p>`;
   }
-  main.focus({ preventScroll: true });
+  if (!stale(gen)) main.focus({ preventScroll: true });
 }
 
 window.addEventListener('hashchange', render);
@@ -129,7 +136,9 @@ async function jobsView(params) {
   const q = new URLSearchParams();
   for (const k of ['team', 'kind', 'state', 'q', 'cursor']) if (params.get(k)) q.set(k, params.get(k));
   q.set('limit', '50');
+  const gen = viewGen();
   const page = await api(`/api/v1/jobs?${q}`);
+  if (stale(gen)) return;
   main.innerHTML = `<h1>Jobs</h1>
     <form class="filters" id="filters" role="search">
       <label>Team<select name="team"><option value="">all</option>${teams.map((t) => option(t, params.get('team'))).join('')}</select></label>
@@ -176,7 +185,9 @@ async function jobsView(params) {
   if (page.items.length) live(page.items.map((j) => j.id), (ev, id, data) => {
     const j = rows.get(id);
     if (!j) return;
-    if (ev === 'job' || ev === 'state') update(data);
+    if (ev === 'job') update(data);
+    // a state event carries the transition (from, to, reason): re-read the row for the rest
+    else if (ev === 'state') api(`/api/v1/jobs/${id}`).then(update, () => {});
     else if (ev === 'progress') update({ ...j, progress: { ...data, fraction: data.fraction, etaSeconds: data.etaSeconds } });
   });
   if (!params.get('cursor')) {
@@ -209,10 +220,12 @@ export function live(ids, handler) {
 
 // ---------------- Queues ----------------
 async function queuesView() {
+  const gen = viewGen();
   const [queue, summary] = await Promise.all([api('/api/v1/queues?limit=500'), api('/api/v1/queues/summary')]);
   const teams = Object.keys(me.teams || {});
   const visibleTeams = me.clusterAdmin ? (await api('/api/v1/teams')).items.map((t) => t.name) : teams;
   const quotas = await Promise.all(visibleTeams.map((t) => api(`/api/v1/teams/${encodeURIComponent(t)}/quotas`).catch(() => null)));
+  if (stale(gen)) return;
   main.innerHTML = `<h1>Queues</h1>
     <h2>Quotas</h2>
     <table id="quotas"><thead><tr><th>Team</th><th>Flavor</th><th class="num">Nominal</th><th>Used of nominal</th><th class="num">Borrowed</th><th class="num">Lent</th><th class="num">Pending GPUs</th></tr></thead>
@@ -235,6 +248,7 @@ async function queuesView() {
 
 // ---------------- Cluster ----------------
 async function clusterView() {
+  const gen = viewGen();
   const [flavors, running, summary] = await Promise.all([api('/api/v1/flavors'), api('/api/v1/jobs?state=RUNNING&limit=500'),
     api('/api/v1/queues/summary')]);
   const byFlavor = new Map();
@@ -249,6 +263,7 @@ async function clusterView() {
   const pending = new Map();
   for (const c of summary.items) pending.set(c.flavorQueue, (pending.get(c.flavorQueue) || 0) + c.gpus);
   const names = [...new Set([...flavors.items.map((f) => f.name), ...byFlavor.keys()])];
+  if (stale(gen)) return;
   main.innerHTML = `<h1>Cluster</h1>
     <div class="grid" id="flavors">${names.map((n) => {
       const f = flavors.items.find((x) => x.name === n) || {};

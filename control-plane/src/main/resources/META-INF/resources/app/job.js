@@ -1,16 +1,18 @@
 // The Job view: state, timeline, progress, attempts, live charts and logs, files and a panel per kind.
 import uPlot from '/webjars/uplot/1.6.30/dist/uPlot.esm.js';
 import { api, esc, time, duration, gpus, bar, stateCell, yaml, bytes, toast } from './util.js';
-import { onLeave } from './app.js';
+import { onLeave, stale, viewGen } from './app.js';
 
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 const CHART_POINTS = 800;
 
 export async function jobView(main, id) {
+  const gen = viewGen();
   const job = await api(`/api/v1/jobs/${encodeURIComponent(id)}`);
   const [timeline, attempts, metricNames, files] = await Promise.all([
     api(`/api/v1/jobs/${id}/timeline`), api(`/api/v1/jobs/${id}/attempts`), api(`/api/v1/jobs/${id}/metrics`),
     api(`/api/v1/jobs/${id}/files`)]);
+  if (stale(gen)) return;
   main.innerHTML = `<h1>${esc(job.name)} <span class="muted">${esc(job.kind)} · ${esc(job.team)}</span></h1>
     <div class="actions">
       <button type="button" id="cancel" class="danger" ${TERMINAL.includes(job.state) ? 'disabled' : ''}>Cancel</button>
@@ -36,9 +38,7 @@ export async function jobView(main, id) {
     <pre class="logs" id="logs" tabindex="0" aria-label="log lines" aria-live="off"></pre>
     <h2>Attempts</h2>
     <table><thead><tr><th>#</th><th>State</th><th>Launcher</th><th>Started</th><th>Finished</th><th>Exit</th><th>Reason</th></tr></thead>
-    <tbody>${attempts.items.map((a) => `<tr><td>${a.attempt}</td><td>${esc(a.state)}</td><td>${esc(a.launcher)} ${esc(a.launchName)}</td>
-      <td>${esc(time(a.startedAt))}</td><td>${esc(time(a.finishedAt))}</td><td>${a.exitCode ?? '–'}</td><td>${esc(a.reason || '')} ${esc(a.message || '')}</td></tr>`).join('')
-      || '<tr><td colspan="7" class="muted">Not started yet.</td></tr>'}</tbody></table>
+    <tbody id="attempts">${attemptRows(attempts.items)}</tbody></table>
     <h2>Files</h2>
     <table id="files"><thead><tr><th>Name</th><th>Kind</th><th class="num">Size</th><th>SHA-256</th></tr></thead><tbody></tbody></table>
     <h2>Spec</h2><pre class="logs" style="height:auto;max-height:400px" tabindex="0">${esc(yaml({ kind: job.kind, resources: job.resources, spec: job.spec }).trim())}</pre>`;
@@ -100,6 +100,7 @@ export async function jobView(main, id) {
       box.className = 'chart';
       box.dataset.metric = name;
       box.innerHTML = `<figcaption>${esc(name)} <button type="button" class="full">Full series</button></figcaption><div class="plot"></div>`;
+      if (!charts.size) chartBox.innerHTML = '';
       chartBox.appendChild(box);
       c = { box, xs: [], ys: [] };
       charts.set(name, c);
@@ -137,22 +138,33 @@ export async function jobView(main, id) {
 
   await kindPanel(job, files.items);
 
-  if (TERMINAL.includes(job.state)) return;
+  if (TERMINAL.includes(job.state) || stale(gen)) return;
   const src = new EventSource(`/api/v1/jobs/${id}/events`);
   onLeave(() => src.close());
   src.addEventListener('job', (m) => renderState(JSON.parse(m.data)));
   src.addEventListener('state', async (m) => {
-    renderState(JSON.parse(m.data));
+    const t = JSON.parse(m.data);
+    renderState(t.to ? { ...current, state: t.to, reason: t.reason, message: t.message, attempt: t.attempt ?? current.attempt } : t);
+    renderState(await api(`/api/v1/jobs/${id}`));
     renderTimeline((await api(`/api/v1/jobs/${id}/timeline`)).items);
+    document.getElementById('attempts').innerHTML = attemptRows((await api(`/api/v1/jobs/${id}/attempts`)).items);
     if (TERMINAL.includes(current.state)) {
       src.close();
-      renderFiles((await api(`/api/v1/jobs/${id}/files`)).items);
-      kindPanel(current, (await api(`/api/v1/jobs/${id}/files`)).items);
+      refreshFiles();
     }
   });
   src.addEventListener('progress', (m) => renderProgress(JSON.parse(m.data)));
   src.addEventListener('log', (m) => { JSON.parse(m.data).lines.forEach((l) => lines.push(l)); paint(); });
-  src.addEventListener('artifact', async () => renderFiles((await api(`/api/v1/jobs/${id}/files`)).items));
+  let filesTimer = null;
+  const refreshFiles = () => {
+    clearTimeout(filesTimer);
+    filesTimer = setTimeout(async () => {
+      const f = (await api(`/api/v1/jobs/${id}/files`)).items;
+      renderFiles(f);
+      kindPanel(current, f);
+    }, 300);
+  };
+  src.addEventListener('artifact', refreshFiles);
   src.addEventListener('metrics', (m) => {
     const d = JSON.parse(m.data);
     for (const [name, v] of Object.entries(d.values || {})) {
@@ -164,6 +176,12 @@ export async function jobView(main, id) {
       c.plot.setData([c.xs, c.ys]);
     }
   });
+}
+
+function attemptRows(items) {
+  return items.map((a) => `<tr><td>${a.attempt}</td><td>${esc(a.state)}</td><td>${esc(a.launcher)} ${esc(a.launchName)}</td>
+      <td>${esc(time(a.startedAt))}</td><td>${esc(time(a.finishedAt))}</td><td>${a.exitCode ?? '–'}</td><td>${esc(a.reason || '')} ${esc(a.message || '')}</td></tr>`).join('')
+      || '<tr><td colspan="7" class="muted">Not started yet.</td></tr>';
 }
 
 async function text(href) {

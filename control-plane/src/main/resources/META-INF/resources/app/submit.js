@@ -1,6 +1,6 @@
 // Submit: a form per job kind with the seed's defaults, or pasted YAML / JSON. The API's field errors show inline.
 import { api, esc, toast } from './util.js';
-import { whoami } from './app.js';
+import { whoami, stale, viewGen } from './app.js';
 
 const VLM_PROMPT = '你是一个图片分析专家，根据图片描述发生的行为。';
 // [field, label, default, type]
@@ -40,11 +40,13 @@ function field(path, label, value, type) {
 }
 
 export async function submitView(main, params) {
+  const gen = viewGen();
   const me = whoami();
   const teams = Object.entries(me.teams || {}).filter(([, r]) => r !== 'VIEWER').map(([t]) => t);
   let from = null;
   if (params.get('from')) from = await api(`/api/v1/jobs/${encodeURIComponent(params.get('from'))}`);
   let kind = (from && from.kind) || params.get('kind') || 'AUGMENTATION';
+  if (stale(gen)) return;
   const draw = () => {
     const spec = from && from.kind === kind ? from.spec : {};
     const res = (from && from.resources) || {};
