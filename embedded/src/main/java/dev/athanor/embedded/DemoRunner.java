@@ -152,6 +152,8 @@ final class DemoRunner {
             if (keepRunning) {
                 out.println();
                 out.println("The stack keeps running (--keep-running): API " + owned.apiUrl() + ". Press Ctrl-C to stop.");
+                out.println("Dashboard: " + owned.apiUrl().replaceAll("/+$", "") + "/ (sign in with the token in "
+                        + home.resolve("admin-token") + " or $ATHANOR_TOKEN)");
                 owned.controlPlane().process().waitFor();
             } else {
                 EmbeddedMain.removeHook(hook);
