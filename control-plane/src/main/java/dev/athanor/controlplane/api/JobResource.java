@@ -91,6 +91,8 @@ public class JobResource {
     LauncherBinding binding;
     @Inject
     dev.athanor.controlplane.config.AthanorConfig config;
+    @Inject
+    dev.athanor.controlplane.scheduling.TeamStore teams;
 
     public record JobList(List<JobView> items, String nextCursor) {
     }
@@ -140,6 +142,12 @@ public class JobResource {
             if (existing.isPresent()) {
                 return Response.ok(existing.get()).build();
             }
+        }
+        var cap = teams.priorityCap(team).map(dev.athanor.controlplane.scheduling.TeamStore.PriorityCap::effective);
+        if (cap.isPresent() && v.submission().priority().weight() > cap.get().weight()) {
+            throw new BadRequestProblem("Invalid job", "team " + team + " may use at most priority " + cap.get(),
+                    List.of(new FieldError("priority", "at most " + cap.get() + " for team " + team
+                            + " (GET /api/v1/teams/" + team + "/priority-cap)")));
         }
         int maxPending = config.api().maxPendingPerTeam();
         if (jobs.pendingAtLeast(team, maxPending)) {

@@ -122,6 +122,58 @@ public class TeamResource {
         return after;
     }
 
+    public record SetPriorityCap(String maxPriority) {
+    }
+
+    @GET
+    @Path("{team}/priority-cap")
+    @Operation(summary = "The highest priority the team's jobs may use (VIEWER of the team)",
+            description = "clusterCap: set by cluster admins; teamCap: set by the team's admins; effective: the lower "
+                    + "of the two (null: no cap).")
+    public Map<String, Object> priorityCap(@PathParam("team") String team) {
+        access.requireTeam(team, Role.VIEWER);
+        return capView(teams.priorityCap(team).orElseThrow(() -> noTeam(team)));
+    }
+
+    @PUT
+    @Path("{team}/priority-cap")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Cap the priority a team may use: {\"maxPriority\": \"HIGH\"} (null clears)",
+            description = "A cluster admin sets the cluster cap, which binds everyone in the team; a TEAM_ADMIN sets "
+                    + "the team's own cap. Submissions above the effective cap get 400 (field priority). Audited.")
+    public Map<String, Object> setPriorityCap(@PathParam("team") String team, String body) {
+        access.requireTeam(team, Role.TEAM_ADMIN);
+        SetPriorityCap req = Bodies.read(body, SetPriorityCap.class);
+        dev.athanor.common.job.Priority cap = null;
+        if (req.maxPriority() != null) {
+            try {
+                cap = dev.athanor.common.job.Priority.valueOf(req.maxPriority().trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                Bodies.failOn(List.of(new dev.athanor.common.spec.FieldError("maxPriority",
+                        "one of LOW, NORMAL, HIGH, URGENT, or null to clear")));
+            }
+        }
+        TeamStore.PriorityCap before = teams.priorityCap(team).orElseThrow(() -> noTeam(team));
+        boolean cluster = access.caller().clusterAdmin();
+        teams.setPriorityCap(team, cluster, cap);
+        TeamStore.PriorityCap after = teams.priorityCap(team).orElseThrow(() -> noTeam(team));
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("scope", cluster ? "cluster" : "team");
+        d.put("before", capView(before));
+        d.put("after", capView(after));
+        audit.record(access.caller(), "team.priority-cap", "team/" + team, d);
+        return capView(after);
+    }
+
+    private static Map<String, Object> capView(TeamStore.PriorityCap c) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("team", c.team());
+        m.put("clusterCap", c.clusterCap() == null ? null : c.clusterCap().name());
+        m.put("teamCap", c.teamCap() == null ? null : c.teamCap().name());
+        m.put("effective", c.effective() == null ? null : c.effective().name());
+        return m;
+    }
+
     @GET
     @Path("{team}/quotas")
     @Operation(summary = "The team's quota per flavor with what it uses, borrows and lends now")

@@ -69,6 +69,36 @@ public class TeamStore {
                 .executeUpdate() == 1;
     }
 
+    /** A team's priority caps (V12): {@code clusterCap} set by cluster admins, {@code teamCap} by its team admins. */
+    public record PriorityCap(String team, dev.athanor.common.job.Priority clusterCap,
+                              dev.athanor.common.job.Priority teamCap) {
+        /** The highest priority the team may submit with: the lower cap; null when none is set. */
+        public dev.athanor.common.job.Priority effective() {
+            if (clusterCap == null || teamCap == null) {
+                return clusterCap == null ? teamCap : clusterCap;
+            }
+            return clusterCap.weight() <= teamCap.weight() ? clusterCap : teamCap;
+        }
+    }
+
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public Optional<PriorityCap> priorityCap(String team) {
+        List<Object[]> rows = em.createNativeQuery("select max_priority, team_max_priority from team where name = ?1")
+                .setParameter(1, team).getResultList();
+        return rows.stream().findFirst().map(r -> new PriorityCap(team,
+                r[0] == null ? null : dev.athanor.common.job.Priority.valueOf((String) r[0]),
+                r[1] == null ? null : dev.athanor.common.job.Priority.valueOf((String) r[1])));
+    }
+
+    /** Sets the cluster admins' cap ({@code cluster} true) or the team admins' cap; null clears it. */
+    @Transactional
+    public boolean setPriorityCap(String team, boolean cluster, dev.athanor.common.job.Priority cap) {
+        return em.createNativeQuery("update team set " + (cluster ? "max_priority" : "team_max_priority")
+                        + " = ?2 where name = ?1").setParameter(1, team).setParameter(2, cap == null ? null : cap.name())
+                .executeUpdate() == 1;
+    }
+
     @Transactional
     public boolean updateTeam(String name, String description, String cohort, Double weight) {
         return em.createNativeQuery("update team set description = coalesce(?2, description), "

@@ -342,6 +342,43 @@ class AuthIT {
     }
 
     @Test
+    @Order(5)
+    void defect11TeamAndClusterAdminsCapThePriorityATeamMayUse() {
+        String urgent = Jobs.simple("capped", teamA).replaceFirst("\"kind\"", "\"priority\": \"URGENT\", \"kind\"");
+        String high = urgent.replace("URGENT", "HIGH");
+        // a member may not cap; the team admin caps its own team at HIGH
+        as(alice).contentType(ContentType.JSON).body(Map.of("maxPriority", "NORMAL"))
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(403);
+        as(carol).contentType(ContentType.JSON).body(Map.of("maxPriority", "BOGUS"))
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(400)
+                .body("errors[0].field", equalTo("maxPriority"));
+        as(carol).contentType(ContentType.JSON).body(Map.of("maxPriority", "HIGH"))
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(200)
+                .body("teamCap", equalTo("HIGH")).body("effective", equalTo("HIGH"));
+        as(alice).contentType(ContentType.JSON).body(urgent).post("/api/v1/jobs").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("priority"));
+        as(alice).contentType(ContentType.JSON).body(high).post("/api/v1/jobs").then().statusCode(201);
+        // the cluster admin's cap binds the team admin too, who cannot lift it
+        admin().contentType(ContentType.JSON).body(Map.of("maxPriority", "NORMAL"))
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(200)
+                .body("clusterCap", equalTo("NORMAL")).body("effective", equalTo("NORMAL"));
+        as(carol).contentType(ContentType.JSON).body("{\"maxPriority\": null}")
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(200)
+                .body("effective", equalTo("NORMAL"));
+        as(carol).contentType(ContentType.JSON).body(high).post("/api/v1/jobs").then().statusCode(400);
+        // another team is not capped, and its members cannot see or change this team's cap
+        as(bob).contentType(ContentType.JSON).body(Map.of("maxPriority", "LOW"))
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(404);
+        as(bob).contentType(ContentType.JSON).body(Jobs.simple("x", teamB).replaceFirst("\"kind\"",
+                "\"priority\": \"URGENT\", \"kind\"")).post("/api/v1/jobs").then().statusCode(201);
+        admin().queryParam("action", "team.priority-cap").get("/api/v1/audit").then().statusCode(200)
+                .body("items.actor", hasItem(subjectOf(carol))).body("items.actor", hasItem("admin"));
+        admin().contentType(ContentType.JSON).body("{\"maxPriority\": null}")
+                .put("/api/v1/teams/" + teamA + "/priority-cap").then().statusCode(200)
+                .body("effective", equalTo(null));
+    }
+
+    @Test
     @Order(6)
     void whoamiShowsSubjectRolesAndTheTokenUsed() {
         as(alice).get("/api/v1/whoami").then().statusCode(200)
