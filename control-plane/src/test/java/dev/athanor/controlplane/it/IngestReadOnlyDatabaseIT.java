@@ -100,7 +100,7 @@ class IngestReadOnlyDatabaseIT {
                 // Far more failed tries than the three after which today's main dead-letters one by one.
                 await().atMost(Duration.ofSeconds(90)).until(() ->
                         counter("athanor_ingest_failures_total") - failuresBefore >= 6);
-                given().get("/q/health/ready").then().statusCode(503)
+                given().get(InfraResource.management("/q/health/ready")).then().statusCode(503)
                         .body("checks.find { it.name == 'athanor-ingest' }.status", equalTo("DOWN"))
                         .body("checks.find { it.name == 'athanor-ingest' }.data.lastFailure",
                                 org.hamcrest.Matchers.containsString("25006"));
@@ -113,7 +113,7 @@ class IngestReadOnlyDatabaseIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> jobs.get(id).orElseThrow().state().equals("SUCCEEDED"));
         given().get("/api/v1/jobs/" + id + "/logs").then().statusCode(200).body("items.size()", equalTo(1));
         given().get("/api/v1/jobs/" + id + "/metrics").then().statusCode(200).body("names", hasItem("loss"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then()
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(InfraResource.management("/q/health/ready")).then()
                 .statusCode(200).body("checks.find { it.name == 'athanor-ingest' }.status", equalTo("UP")));
         assertThat(counter("athanor_ingest_dead_letters_total")).as("nothing was dead-lettered").isEqualTo(deadBefore);
     }

@@ -84,7 +84,7 @@ class IngestSupervisionIT {
     void aFailureOutsideTheBatchRestartsTheLoopAndLagAndLivenessAreReported() throws Exception {
         TestAuth.asAdmin();
         await().atMost(Duration.ofSeconds(60)).until(ingestor::caughtUp);
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get(InfraResource.management("/q/health/ready")).then().statusCode(200)
                 .body("checks.find { it.name == 'athanor-ingest' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'athanor-ingest' }.data.caughtUp", equalTo(true));
         assertThat(meters.find("athanor_ingest_lag_records").gauge()).isNotNull();
