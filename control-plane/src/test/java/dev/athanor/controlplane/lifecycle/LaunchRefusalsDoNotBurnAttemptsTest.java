@@ -98,7 +98,9 @@ class LaunchRefusalsDoNotBurnAttemptsTest {
         final List<LaunchRequest> launched = new CopyOnWriteArrayList<>();
         final Dispatcher dispatcher = new Dispatcher();
         final JobView view = new JobView(UUID.randomUUID(), "j", "t", "AUGMENTATION", "LAUNCHING", null, null,
-                "NORMAL", null, null, null, null, 1, 1, 10, 0, false, NOW, NOW, null, null, null, null, null);
+                "NORMAL", null, null, null, dev.athanor.common.json.Json.strict().valueToTree(java.util.Map.of(
+                        "inputDir", "/data/in", "outputDir", "/data/out", "engine", "classical")),
+                1, 1, 10, 0, false, NOW, NOW, null, null, null, null, null);
 
         Fixture(boolean acting, LaunchException failure) {
             Launcher launcher = new Launcher() {
@@ -119,6 +121,12 @@ class LaunchRefusalsDoNotBurnAttemptsTest {
                 }
 
                 public void onExit(Consumer<AttemptExit> listener) {
+                }
+            };
+            dispatcher.eventKeys = new dev.athanor.controlplane.ingest.EventKeys() {
+                @Override
+                public dev.athanor.common.launch.LaunchRequest.EventKey forAttempt(AttemptKey key) {
+                    return new dev.athanor.common.launch.LaunchRequest.EventKey("test-key-" + key);
                 }
             };
             dispatcher.binding = new LauncherBinding() {
