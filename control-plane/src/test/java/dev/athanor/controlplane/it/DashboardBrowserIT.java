@@ -15,6 +15,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,15 @@ class DashboardBrowserIT {
         other = TestAuth.team("web-" + UUID.randomUUID().toString().substring(0, 6));
         alice = member(team, "alice-" + team);
         bob = member(other, "bob-" + other);
+    }
+
+    @AfterEach
+    void freeTheGpus() {
+        // the GPU jobs outlive the page: free their GPUs for the next class on this profile (RestAssured still
+        // points at the application here, not in @AfterAll)
+        if (team != null) {
+            Jobs.cancelUnfinished(team);
+        }
     }
 
     @AfterAll

@@ -1,6 +1,15 @@
 package dev.athanor.controlplane.it;
 
-/** Request bodies used across integration tests. */
+import dev.athanor.common.job.JobState;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+/** Request bodies used across integration tests, and the clean-up of tests that share one control plane. */
 public final class Jobs {
     private Jobs() {
     }
@@ -22,5 +31,25 @@ public final class Jobs {
 
     public static String withKey(String name, String team, String key) {
         return simple(name, team).replaceFirst("\"kind\"", "\"idempotencyKey\": \"" + key + "\", \"kind\"");
+    }
+
+    /**
+     * Cancels every unfinished job of {@code team} (as cluster admin) and waits until each has ended, so that a test
+     * class sharing its control plane (and its GPUs) with the next one leaves every GPU free.
+     */
+    public static void cancelUnfinished(String team) {
+        String bearer = TestAuth.bearer(TestAuth.ADMIN);
+        String unfinished = String.join(",", Arrays.stream(JobState.values()).filter(s -> !s.isTerminal())
+                .map(Enum::name).toList());
+        List<String> ids = given().header("Authorization", bearer).queryParam("team", team)
+                .queryParam("state", unfinished).queryParam("limit", 500)
+                .get("/api/v1/jobs").then().statusCode(200).extract().path("items.id");
+        for (String id : ids) {
+            given().header("Authorization", bearer).post("/api/v1/jobs/" + id + "/cancel"); // 409 once it has ended
+        }
+        for (String id : ids) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> JobState.valueOf(given().header("Authorization", bearer)
+                    .get("/api/v1/jobs/" + id).then().statusCode(200).extract().<String>path("state")).isTerminal());
+        }
     }
 }

@@ -59,6 +59,10 @@ class SchedulingIT {
     void catalog() {
         given().contentType(ContentType.JSON).body("{\"nodeLabels\": {\"athanor.dev/gpu-type\": \"h200-141gb\"}, \"gpuMemoryGb\": 141}")
                 .put("/api/v1/flavors/" + FLAVOR).then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        // Each test counts on all four GPUs: a class sharing this control plane must not leave a job holding one.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(given()
+                .queryParam("state", "ADMITTED,LAUNCHING,RUNNING").get("/api/v1/jobs").then().statusCode(200)
+                .extract().<List<String>>path("items.name")).as("jobs holding GPUs before the test").isEmpty());
     }
 
     @AfterEach
@@ -101,7 +105,8 @@ class SchedulingIT {
 
     static void awaitState(String id, String expected) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                .untilAsserted(() -> assertThat(state(id)).isEqualTo(expected));
+                .untilAsserted(() -> assertThat(state(id)).as(() -> "job " + id + " queue entry "
+                        + given().get("/api/v1/queues/jobs/" + id).asString()).isEqualTo(expected));
     }
 
     static JsonPath queueEntry(String id) {
