@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The control plane driving worker pods on a real API server, end to end: a job submitted over the REST API (real
@@ -64,8 +64,8 @@ class ControlPlaneClusterIT {
         RepoLayout repo = RepoLayout.detect();
         Path cp = repo.controlPlaneJar();
         Path worker = repo.workerJar();
-        assumeTrue(Files.isRegularFile(cp), "control plane jar " + cp + " missing: ./mvnw -pl control-plane -am package");
-        assumeTrue(Files.isRegularFile(worker), "worker jar " + worker + " missing: ./mvnw -pl worker -am package");
+        assertTrue(Files.isRegularFile(cp), "control plane jar " + cp + " missing: ./mvnw -pl control-plane -am package");
+        assertTrue(Files.isRegularFile(worker), "worker jar " + worker + " missing: ./mvnw -pl worker -am package");
         tmp = Files.createTempDirectory("athanor-cluster-it");
         stack = ClusterStack.start(new ClusterStack.Options(tmp, cp, worker, true,
                 List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), LEASE), System.out);

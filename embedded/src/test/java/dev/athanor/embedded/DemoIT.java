@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * End to end: `athanor demo` with the real control plane and worker, then a restart of the stack on the same home to
@@ -33,11 +33,11 @@ class DemoIT {
         Path cp = repo.controlPlaneJar();
         Path worker = repo.workerJar();
         Path embedded = Path.of(System.getProperty("athanor.embedded.jar", "target/athanor-embedded.jar"));
-        assumeTrue(Files.isRegularFile(cp), "skipped: the control plane is not built (" + cp
+        assertTrue(Files.isRegularFile(cp), "the control plane is not built (" + cp
                 + "); build it with ./mvnw -B -q -pl control-plane -am package -DskipTests");
-        assumeTrue(Files.isRegularFile(worker), "skipped: the worker jar is not built (" + worker
+        assertTrue(Files.isRegularFile(worker), "the worker jar is not built (" + worker
                 + "); build it with ./mvnw -B -q -pl worker -am package -DskipTests");
-        assumeTrue(Files.isRegularFile(embedded), "skipped: " + embedded + " is not packaged");
+        assertTrue(Files.isRegularFile(embedded), embedded + " is not packaged (./mvnw -pl embedded -am package -DskipTests)");
 
         int port = Ports.free();
         Path output = home.resolve("demo-output.txt");

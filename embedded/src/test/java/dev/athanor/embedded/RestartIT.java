@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Crash safety of the whole stack: the control plane is killed (SIGKILL) while jobs run. One worker keeps running
@@ -43,8 +43,8 @@ class RestartIT {
         RepoLayout repo = new RepoLayout(Path.of(System.getProperty("athanor.repo", "..")));
         Path cp = repo.controlPlaneJar();
         Path worker = repo.workerJar();
-        assumeTrue(Files.isRegularFile(cp) && Files.isRegularFile(worker),
-                "skipped: build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
+        assertTrue(Files.isRegularFile(cp) && Files.isRegularFile(worker),
+                "build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
         Path data = home.resolve("data");

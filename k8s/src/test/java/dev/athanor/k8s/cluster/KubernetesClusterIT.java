@@ -34,7 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The launcher against a real etcd + kube-apiserver + kube-scheduler (built by k8s-cluster/build.sh) with simulated
@@ -58,7 +58,7 @@ class KubernetesClusterIT {
         LocalCluster.requireBinaries(); // missing binaries fail the suite; -DskipClusterTests leaves it out
         Path jar = Path.of(System.getProperty("athanor.worker.jar", "../worker/target/athanor-worker.jar"))
                 .toAbsolutePath();
-        assumeTrue(Files.isRegularFile(jar), "worker jar " + jar + " not found: ./mvnw -pl worker -am package -DskipTests");
+        assertTrue(Files.isRegularFile(jar), "worker jar " + jar + " not found: ./mvnw -pl worker -am package -DskipTests");
         tmp = Files.createTempDirectory("athanor-k8s-it");
         cluster = LocalCluster.start(tmp.resolve("cluster"));
         client = cluster.client();

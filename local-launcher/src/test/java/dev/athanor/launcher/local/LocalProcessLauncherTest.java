@@ -29,7 +29,6 @@ import static dev.athanor.launcher.local.Fixtures.only;
 import static dev.athanor.launcher.local.Fixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 class LocalProcessLauncherTest {
@@ -366,7 +365,7 @@ class LocalProcessLauncherTest {
     @Test
     void leftoverGrandchildrenAreKilledWhenTheWorkerEnds() throws Exception {
         LocalLauncherConfig.Builder b = Fixtures.config(tmp);
-        assumeThat(b.build().newSession()).as("setsid available").isTrue();
+        assertThat(b.build().newSession()).as("setsid (util-linux) is on the PATH").isTrue();
         LocalProcessLauncher l = launcher(b);
         AttemptKey key = key();
         l.launch(request(key, 0, 1, "{\"mode\":\"spawn\",\"code\":0}"));
