@@ -85,6 +85,7 @@ export async function jobView(main, id) {
   document.getElementById('cancel').addEventListener('click', async () => {
     try {
       renderState(await api(`/api/v1/jobs/${id}/cancel`, { method: 'POST' }));
+      renderTimeline((await api(`/api/v1/jobs/${id}/timeline`)).items);
       toast('Cancel requested');
     } catch (e) { toast(e.message); }
   });

@@ -269,15 +269,16 @@ class DashboardBrowserIT {
             int first = Integer.parseInt(bar.getAttribute("aria-valuenow"));
             await().atMost(WAIT).until(() -> Integer.parseInt(page.locator("#progress [role=progressbar]")
                     .getAttribute("aria-valuenow")) > first);
-            await().atMost(WAIT).until(() -> !page.locator("#logs").innerText().isBlank());
-            assertThat(page.locator("#logs").innerText()).contains("labeling 24 images");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(page.locator("#logs").innerText())
+                    .contains("labeling 24 images"));
             shot(page, "2-job-running");
             accessible(page, "job");
 
             // cancel from the page
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Cancel")).click();
             await().atMost(WAIT).until(() -> page.locator("#state .state").innerText().equals("CANCELLED"));
-            assertThat(page.locator("#timeline").innerText()).contains("CANCELLED");
+            // the state badge and the timeline are rendered from separate live updates
+            await().atMost(WAIT).untilAsserted(() -> assertThat(page.locator("#timeline").innerText()).contains("CANCELLED"));
 
             // a job waiting for GPUs shows why and where it stands
             page.navigate(base + "#/jobs/" + waiting);
