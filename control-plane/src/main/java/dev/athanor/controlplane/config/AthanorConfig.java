@@ -228,8 +228,18 @@ public interface AthanorConfig {
         Optional<String> crashPoint();
     }
 
+    /** How long each table keeps its rows (docs/operations.md, "Retention"); 0 keeps them forever. */
     interface Retention {
+        /** Logs, metric points and ingest cursors of jobs finished longer ago than this. */
         int days();
+
+        /** Finished jobs themselves (with attempts, timeline and artifact metadata). */
+        @WithDefault("365")
+        int jobDays();
+
+        /** Audit events, and API tokens revoked or expired longer ago than this. */
+        @WithDefault("365")
+        int auditDays();
 
         Duration interval();
     }
@@ -286,6 +296,13 @@ public interface AthanorConfig {
         /** How often the leader publishes queue positions, reasons and estimated starts to the database. */
         @WithDefault("1s")
         Duration publishInterval();
+
+        /**
+         * At most this many queue rows are written per publication, nearest the head first; the rest of a large
+         * shift follows at the next intervals.
+         */
+        @WithDefault("5000")
+        int publishLimit();
     }
 
     /** Authentication (docs/operations.md, Authentication). */

@@ -470,13 +470,13 @@ public class Dispatcher {
     private void watchdog(Instant now) {
         Set<AttemptKey> active = binding.launcher().active();
         Duration timeout = config.lostWorker().timeout();
-        for (JobEntity j : jobs.inStates(LIVE, 100_000)) {
-            AttemptKey key = new AttemptKey(j.id, j.attempt);
+        for (JobStore.LiveAttempt j : jobs.liveAttempts(LIVE, 100_000)) {
+            AttemptKey key = j.key();
             if (active.contains(key) || exits.stream().anyMatch(e -> e.key().equals(key))
                     || deferred.stream().anyMatch(e -> e.key().equals(key))) {
                 continue;
             }
-            if (j.updatedAt != null && Duration.between(j.updatedAt, now).compareTo(timeout) > 0) {
+            if (j.updatedAt() != null && Duration.between(j.updatedAt(), now).compareTo(timeout) > 0) {
                 settle(new AttemptExit(key, false, -1, "Lost",
                         "the launcher has no worker for this attempt (for more than " + timeout.toSeconds() + " s)",
                         List.of()));

@@ -147,21 +147,12 @@ public class Scheduling {
         if (Duration.between(lastPublish, now).compareTo(every) < 0) {
             return;
         }
-        Map<String, PendingInfo> next = new HashMap<>(d.pending().size() * 2);
-        List<PendingInfo> changed = new java.util.ArrayList<>();
-        for (PendingInfo p : d.pending()) {
-            next.put(p.jobId(), p);
-            if (!p.equals(published.get(p.jobId()))) {
-                changed.add(p);
-            }
-        }
-        Set<String> gone = new HashSet<>(published.keySet());
-        gone.removeAll(next.keySet());
+        QueuePublication plan = QueuePublication.plan(published, d.pending(), config.scheduling().publishLimit());
         try {
-            store.publishQueue(changed, gone, now);
-            published = next;
+            store.publishQueue(plan.upserts(), plan.deletes(), now);
+            published = plan.published();
             lastPublish = now;
-            dirty = false;
+            dirty = plan.deferred() > 0; // the rest of a large shift goes out at the next interval
         } catch (RuntimeException e) {
             LOG.warnf("cannot publish the queue: %s", e.getMessage());
         }

@@ -69,21 +69,6 @@ public class HistoryStore {
                 instant(r[7]))).toList();
     }
 
-    /** Deletes logs, metric points and ingest cursors of jobs finished before {@code cutoff}, in bounded batches. */
-    @Transactional
-    public int purgeFinishedBefore(Instant cutoff, int batch) {
-        int n = 0;
-        n += em.createNativeQuery("delete from log_line where id in (select l.id from log_line l join job j on j.id = l.job_id "
-                + "where j.finished_at < ?1 limit ?2)").setParameter(1, cutoff).setParameter(2, batch).executeUpdate();
-        n += em.createNativeQuery("delete from metric_point where ctid in (select m.ctid from metric_point m join job j "
-                + "on j.id = m.job_id where j.finished_at < ?1 limit ?2)").setParameter(1, cutoff).setParameter(2, batch)
-                .executeUpdate();
-        n += em.createNativeQuery("delete from event_cursor where ctid in (select c.ctid from event_cursor c join job j "
-                + "on j.id = c.job_id where j.finished_at < ?1 limit ?2)").setParameter(1, cutoff).setParameter(2, batch)
-                .executeUpdate();
-        return n;
-    }
-
     public static Instant instant(Object o) {
         if (o == null) {
             return null;

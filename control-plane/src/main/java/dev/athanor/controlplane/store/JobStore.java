@@ -240,6 +240,25 @@ public class JobStore {
                 .setParameter("j", jobId).getResultList();
     }
 
+    /** What the watchdog needs of a live job: its current attempt and when its row last changed. */
+    public record LiveAttempt(AttemptKey key, Instant updatedAt) {
+    }
+
+    /**
+     * The current attempts of jobs in the given states: three columns, no entities, no spec or JSON (the watchdog
+     * reads this every few seconds, so it must stay cheap with thousands of live jobs).
+     */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<LiveAttempt> liveAttempts(Collection<String> states, int limit) {
+        List<Object[]> rows = em.createNativeQuery("select id, attempt, updated_at from job where state in (:states) "
+                + "order by priority_weight desc, created_at limit :limit").setParameter("states", states)
+                .setParameter("limit", limit)
+                .getResultList();
+        return rows.stream().map(r -> new LiveAttempt(new AttemptKey((UUID) r[0], ((Number) r[1]).intValue()),
+                dev.athanor.controlplane.store.HistoryStore.instant(r[2]))).toList();
+    }
+
     /** Jobs in the given states, oldest first, for the dispatcher and recovery. */
     @Transactional
     public List<JobEntity> inStates(Collection<String> states, int limit) {

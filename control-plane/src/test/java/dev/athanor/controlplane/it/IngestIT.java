@@ -217,7 +217,7 @@ class IngestIT {
                     given().get("/api/v1/jobs/" + j.id() + "/logs").then().body("items.size()", equalTo(1)));
         }
         try (var c = dataSource.getConnection(); var ps = c.prepareStatement(
-                "update job set finished_at = now() - interval '400 days' where id = ?")) {
+                "update job set finished_at = now() - interval '40 days' where id = ?")) {
             ps.setObject(1, old.id());
             assertThat(ps.executeUpdate()).isEqualTo(1);
         }
