@@ -84,7 +84,9 @@ class ApiFuzzIT {
                 "--workers", "1", "--no-color", "--generation-with-security-parameters", "false"));
         cmd.addAll(auth);
         Path report = home.resolve("fuzz-" + who + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(report.toFile());
+        // run in the test's home: schemathesis keeps its example database under the working directory
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(report.toFile());
         pb.environment().put("SCHEMATHESIS_HOOKS", "athanor_checks");
         pb.environment().put("PYTHONPATH", hooks.toString());
         pb.environment().put("SCHEMATHESIS_TELEMETRY", "false");
