@@ -135,6 +135,16 @@ public final class Stack implements AutoCloseable {
         state.put("admin-token.announced", "true").save();
     }
 
+    /** Stops the Kafka broker, keeping its data and ports (fault tests: everyone must ride out the outage). */
+    public synchronized void stopKafka() {
+        kafka.close();
+    }
+
+    /** Starts the Kafka broker again on the same ports and data after {@link #stopKafka()}. */
+    public synchronized void startKafka() throws IOException {
+        kafka = KafkaService.start(options.home().resolve("kafka"), kafka.brokerPort(), kafka.controllerPort());
+    }
+
     /** The admin token file of this stack's home. */
     public Path adminTokenFile() {
         return options.home().resolve(AdminToken.FILE);

@@ -103,6 +103,8 @@ public final class WorkerRun {
         if (lost > 0) {
             stderr.println("[athanor-worker] ERROR " + lost + " events could not be delivered to " + sink.describe()
                     + " (the result was)" + why);
+        } else {
+            stderr.println("[athanor-worker] delivered " + emitter.sent().describe() + " to " + sink.describe());
         }
         return code;
     }

@@ -18,6 +18,16 @@ public final class EventEmitter {
     private final int worker;
     private long seq;
     private boolean resultSent;
+    private long logLines;
+    private long metricPoints;
+
+    /** What this worker handed to its sink: events, and the log lines and metric points inside them. */
+    public record Sent(long events, long logLines, long metricPoints) {
+        /** One line for the worker's own log, e.g. to check against what the control plane stored. */
+        public String describe() {
+            return events + " events (" + logLines + " log lines, " + metricPoints + " metric points)";
+        }
+    }
 
     public EventEmitter(EventSink sink, UUID jobId, int attempt, int worker) {
         this.sink = sink;
@@ -37,9 +47,17 @@ public final class EventEmitter {
         }
         if (payload instanceof Payloads.Result) {
             resultSent = true;
+        } else if (payload instanceof Payloads.Log l) {
+            logLines += l.lines().size();
+        } else if (payload instanceof Payloads.Metrics m) {
+            metricPoints += m.values().size();
         }
         sink.send(new WorkerEvent(WorkerEvent.VERSION, jobId, attempt, worker, ++seq, Instant.now(), payload));
         return true;
+    }
+
+    public synchronized Sent sent() {
+        return new Sent(seq, logLines, metricPoints);
     }
 
     public synchronized boolean resultSent() {

@@ -37,6 +37,8 @@ public final class KafkaEventSink implements EventSink {
     private final AtomicLong undelivered = new AtomicLong();
     private volatile Future<RecordMetadata> last;
     private final byte[] eventKey;
+    private final long maxBlockMs;
+    private final long deliveryTimeoutMs;
 
     /**
      * @param settings bounded timeouts and extra producer properties (e.g. security.protocol, sasl.*)
@@ -55,6 +57,8 @@ public final class KafkaEventSink implements EventSink {
         this.topic = topic;
         this.key = key;
         this.bootstrap = bootstrap;
+        this.maxBlockMs = settings.maxBlockMs();
+        this.deliveryTimeoutMs = settings.deliveryTimeoutMs();
         this.producer = new KafkaProducer<>(properties(bootstrap, clientId, settings));
     }
 
@@ -88,13 +92,10 @@ public final class KafkaEventSink implements EventSink {
                 record.headers().add(EventSignature.SIGNATURE_HEADER, EventSignature.sign(eventKey, key, value)
                         .getBytes(StandardCharsets.UTF_8));
             }
-            last = producer.send(record, (md, ex) -> {
-                if (ex != null) {
-                    lost(ex);
-                }
-            });
+            last = sendWithinTheDeliveryTimeout(record);
         } catch (RuntimeException e) {
-            // e.g. the buffer stayed full for max.block.ms: this event is lost, the worker goes on
+            // the broker stayed unreachable (or the buffer full) for longer than the delivery timeout, or the event
+            // cannot be serialized: this event is lost and counted, the worker goes on
             lost(e);
             last = null;
             lastFailed = true;
@@ -102,6 +103,50 @@ public final class KafkaEventSink implements EventSink {
     }
 
     private volatile boolean lastFailed;
+    /** Since when {@code send} has been failing to get metadata or buffer space (0: it is not). */
+    private volatile long unreachableSinceNanos;
+
+    /**
+     * {@code producer.send} gives up after {@code max.block.ms} when it has no metadata for the topic (the broker is
+     * down long enough for the client to forget it) or no buffer space; it then fails the record at once, calling
+     * back on the calling thread. Inside the delivery timeout that is not a reason to drop an event: this blocks the
+     * caller and tries again, so an outage shorter than the delivery timeout loses nothing, whether the events were
+     * already buffered or not. Once the broker has been unreachable for longer than that, each event gets one try,
+     * so a dead broker never hangs the worker for more than one {@code max.block.ms} per event.
+     */
+    private Future<RecordMetadata> sendWithinTheDeliveryTimeout(ProducerRecord<String, byte[]> record) {
+        Thread caller = Thread.currentThread();
+        while (true) {
+            AtomicReference<Exception> atOnce = new AtomicReference<>();
+            Future<RecordMetadata> f = producer.send(record, (md, ex) -> {
+                if (ex == null) {
+                    return;
+                }
+                if (Thread.currentThread() == caller && atOnce.compareAndSet(null, ex)) {
+                    return; // failed inside send itself: decided below
+                }
+                lost(ex);
+            });
+            Exception ex = atOnce.get();
+            if (!(ex instanceof org.apache.kafka.common.errors.TimeoutException)) {
+                if (ex != null) {
+                    lost(ex);
+                }
+                unreachableSinceNanos = 0;
+                return f;
+            }
+            long now = System.nanoTime();
+            long since = unreachableSinceNanos;
+            if (since == 0) {
+                since = now - TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+                unreachableSinceNanos = since;
+            }
+            if (now - since >= TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs)) {
+                lost(ex);
+                return f;
+            }
+        }
+    }
 
     private void lost(Exception ex) {
         undelivered.incrementAndGet();
