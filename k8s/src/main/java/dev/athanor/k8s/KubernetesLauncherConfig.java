@@ -1,5 +1,7 @@
 package dev.athanor.k8s;
 
+import dev.athanor.common.job.JobKind;
+
 import dev.athanor.common.job.Priority;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
@@ -27,6 +29,7 @@ public final class KubernetesLauncherConfig {
     private final String image;
     private final List<String> command;
     private final String imagePullPolicy;
+    private final Map<JobKind, String> engineImages;
     private final List<String> imagePullSecrets;
     private final String serviceAccountName;
     private final String gpuResourceName;
@@ -80,6 +83,7 @@ public final class KubernetesLauncherConfig {
         this.workDir = b.workDir;
         this.shmSizeLimit = b.shmSizeLimit;
         this.volumes = List.copyOf(b.volumes);
+        this.engineImages = Map.copyOf(b.engineImages);
         this.secretKey = b.secretKey;
         this.masterPort = b.masterPort;
         this.clusterDomain = b.clusterDomain;
@@ -124,6 +128,8 @@ public final class KubernetesLauncherConfig {
         b.workDir = workDir;
         b.shmSizeLimit = shmSizeLimit;
         b.volumes = new ArrayList<>(volumes);
+        b.engineImages = new EnumMap<>(JobKind.class);
+        b.engineImages.putAll(engineImages);
         b.secretKey = secretKey;
         b.masterPort = masterPort;
         b.clusterDomain = clusterDomain;
@@ -146,6 +152,11 @@ public final class KubernetesLauncherConfig {
 
     public String namespace() { return namespace; }
     public String image() { return image; }
+
+    /** The image for a job of this kind: its engine image when one is set (the GPU tools it needs), else {@link #image()}. */
+    public String imageFor(JobKind kind) { return engineImages.getOrDefault(kind, image); }
+
+    public Map<JobKind, String> engineImages() { return engineImages; }
     public List<String> command() { return command; }
     public String imagePullPolicy() { return imagePullPolicy; }
     public List<String> imagePullSecrets() { return imagePullSecrets; }
@@ -234,6 +245,7 @@ public final class KubernetesLauncherConfig {
         private String workDir = "/workspace";
         private String shmSizeLimit;
         private List<SharedVolume> volumes = new ArrayList<>();
+        private Map<JobKind, String> engineImages = new EnumMap<>(JobKind.class);
         private String secretKey = "value";
         private int masterPort = 29500;
         private String clusterDomain = "cluster.local";
@@ -280,6 +292,8 @@ public final class KubernetesLauncherConfig {
         /** Size limit of the in-memory {@code /dev/shm} (e.g. {@code 16Gi}); null for none. */
         public Builder shmSizeLimit(String v) { shmSizeLimit = v; return this; }
         public Builder volume(SharedVolume v) { volumes.add(v); return this; }
+        /** Runs jobs of {@code kind} in {@code image} instead of the default worker image. */
+        public Builder engineImage(JobKind kind, String image) { engineImages.put(kind, Objects.requireNonNull(image)); return this; }
         /** Key inside each Kubernetes Secret that holds the secret's value (default {@code value}). */
         public Builder secretKey(String v) { secretKey = v; return this; }
         public Builder masterPort(int v) { masterPort = v; return this; }

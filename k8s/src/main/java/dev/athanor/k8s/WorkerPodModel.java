@@ -198,7 +198,7 @@ public final class WorkerPodModel {
 
         Container container = new ContainerBuilder()
                 .withName(CONTAINER)
-                .withImage(config.image())
+                .withImage(config.imageFor(req.job().kind()))
                 .withImagePullPolicy(config.imagePullPolicy())
                 .withCommand(config.command())
                 .withEnv(env(req, r, index, n))

@@ -158,6 +158,18 @@ class WorkerPodModelTest {
     }
 
     @Test
+    void aJobRunsTheImageOfItsEngineAndOtherKindsTheDefaultImage() {
+        KubernetesLauncherConfig cfg = Fixtures.config()
+                .engineImage(dev.athanor.common.job.JobKind.FINE_TUNE, "ghcr.io/athanor/worker-finetune:0.1.0").build();
+        LaunchRequest fineTune = Fixtures.request(Fixtures.key(4), 1, 1, null, List.of(), Duration.ZERO);
+        assertThat(new WorkerPodModel(cfg).pods(fineTune, Priority.NORMAL).get(0).getSpec().getContainers().get(0)
+                .getImage()).isEqualTo("ghcr.io/athanor/worker-finetune:0.1.0");
+        assertThat(cfg.imageFor(dev.athanor.common.job.JobKind.LABELING)).isEqualTo(cfg.image());
+        assertThat(cfg.toBuilder().build().imageFor(dev.athanor.common.job.JobKind.FINE_TUNE))
+                .as("kept by toBuilder").isEqualTo("ghcr.io/athanor/worker-finetune:0.1.0");
+    }
+
+    @Test
     void headlessServiceSelectsTheAttemptAndPublishesNotReadyAddresses() {
         AttemptKey key = Fixtures.key(8);
         Service s = model.service(Fixtures.request(key, 4, 2, null, List.of(), Duration.ZERO));

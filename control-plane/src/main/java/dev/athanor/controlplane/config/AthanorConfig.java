@@ -155,6 +155,19 @@ public interface AthanorConfig {
         /** Priority class name per Athanor priority, e.g. {@code athanor.kubernetes.priority-classes.HIGH=athanor-high}. */
         Map<String, String> priorityClasses();
 
+        /**
+         * Worker image per job kind, e.g. {@code athanor.kubernetes.engine-images.FINE_TUNE=ghcr.io/athanor/worker-finetune:0.1.0};
+         * kinds not named run {@link #image()}.
+         */
+        Map<String, String> engineImages();
+
+        /**
+         * PersistentVolumeClaims mounted into every worker pod, by volume name, e.g.
+         * {@code athanor.kubernetes.volumes.datasets.claim-name=athanor-datasets}. A writable volume is mounted per
+         * team (subPath = the team); a read-only one whole.
+         */
+        Map<String, Volume> volumes();
+
         @WithDefault("athanor-control-plane")
         String leaseName();
 
@@ -183,6 +196,15 @@ public interface AthanorConfig {
 
         interface Flavor {
             Map<String, String> nodeSelector();
+        }
+
+        interface Volume {
+            String claimName();
+
+            String mountPath();
+
+            @WithDefault("false")
+            boolean readOnly();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.athanor.controlplane.lifecycle;
 
+import dev.athanor.common.job.JobKind;
+
 import dev.athanor.common.job.Priority;
 import dev.athanor.common.job.Resources;
 import dev.athanor.common.launch.AttemptKey;
@@ -12,6 +14,7 @@ import dev.athanor.k8s.KubernetesLauncherBinding;
 import dev.athanor.k8s.KubernetesLauncherConfig;
 import dev.athanor.k8s.KubernetesSecretStore;
 import dev.athanor.k8s.LeaderElection;
+import dev.athanor.k8s.SharedVolume;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -72,6 +75,11 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         for (Map.Entry<String, String> p : k.priorityClasses().entrySet()) {
             b.priorityClass(Priority.valueOf(p.getKey().toUpperCase(java.util.Locale.ROOT)), p.getValue());
         }
+        engineImages(k.engineImages()).forEach(b::engineImage);
+        for (Map.Entry<String, AthanorConfig.Kubernetes.Volume> v : k.volumes().entrySet()) {
+            b.volume(new SharedVolume(v.getKey(), v.getValue().claimName(), v.getValue().mountPath(),
+                    v.getValue().readOnly()));
+        }
         KubernetesLauncherConfig cfg = b.build();
         KubernetesLauncher launcher = new KubernetesLauncher(client, cfg).start();
         this.binding = new KubernetesLauncherBinding(launcher, new GpuCapacityView(client, cfg).start());
@@ -80,6 +88,21 @@ public class KubernetesBinding implements LauncherBinding, AutoCloseable {
         election.start();
         LOG.infof("kubernetes launcher: namespace %s, image %s, lease %s as %s", k.namespace(), k.image(),
                 k.leaseName(), k.identity());
+    }
+
+    /** {@code athanor.kubernetes.engine-images.<KIND>}, with a clear error for a key that names no job kind. */
+    static Map<JobKind, String> engineImages(Map<String, String> byName) {
+        Map<JobKind, String> out = new java.util.EnumMap<>(JobKind.class);
+        for (Map.Entry<String, String> e : byName.entrySet()) {
+            String kind = e.getKey().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            try {
+                out.put(JobKind.valueOf(kind), e.getValue());
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException("athanor.kubernetes.engine-images." + e.getKey()
+                        + ": not a job kind; use one of " + java.util.Arrays.toString(JobKind.values()));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
@@ -71,6 +72,31 @@ class KubernetesIT {
                 given().get("/api/v1/jobs/" + id).then().body("state", equalTo("SUCCEEDED")));
         given().get("/api/v1/jobs/" + id + "/timeline").then().body("items.to", hasItem("LAUNCHING"))
                 .body("items.reason", hasItem("Completed"));
+    }
+
+    @Test
+    void theChartsEngineImageAndVolumeKeysShapeTheWorkerPods() {
+        String id = given().contentType(ContentType.JSON).body("""
+                {"name": "k8s-eval", "team": "vision", "kind": "EVALUATION",
+                 "resources": {"gpusPerWorker": 0, "workers": 1, "cpu": 1, "memory": "1Gi"},
+                 "spec": {"engine": "classification", "predictionsFile": "/data/p.jsonl",
+                          "groundTruthFile": "/data/g.jsonl", "outputDir": "/tmp/eval-out"}}
+                """).post("/api/v1/jobs").then().statusCode(201).extract().path("id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !pods(id).isEmpty());
+        Pod pod = pods(id).get(0);
+        assertThat(pod.getSpec().getContainers().get(0).getImage()).as("the EVALUATION engine image")
+                .isEqualTo("athanor/worker-eval:test");
+        Map<String, io.fabric8.kubernetes.api.model.VolumeMount> mounts = pod.getSpec().getContainers().get(0)
+                .getVolumeMounts().stream().collect(Collectors.toMap(io.fabric8.kubernetes.api.model.VolumeMount::getName,
+                        m -> m));
+        assertThat(mounts.get("datasets").getMountPath()).isEqualTo("/data");
+        assertThat(mounts.get("datasets").getReadOnly()).isTrue();
+        assertThat(mounts.get("outputs").getMountPath()).isEqualTo("/outputs");
+        assertThat(mounts.get("outputs").getSubPath()).as("writable volumes per team").isEqualTo("vision");
+        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+                .containsExactlyInAnyOrder("athanor-datasets", "athanor-outputs");
+        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202);
     }
 
     @Test

@@ -33,6 +33,14 @@ public class KubernetesMockResource implements QuarkusTestResourceLifecycleManag
         c.put("athanor.kubernetes.image", "athanor/worker:test");
         c.put("athanor.kubernetes.identity", "replica-a");
         c.put("athanor.kubernetes.priority-classes.HIGH", "athanor-high");
+        // the keys the Helm chart renders for per-kind images and shared volumes (helm/athanor/templates/configmap.yaml)
+        c.put("athanor.kubernetes.engine-images.EVALUATION", "athanor/worker-eval:test");
+        c.put("athanor.kubernetes.volumes.datasets.claim-name", "athanor-datasets");
+        c.put("athanor.kubernetes.volumes.datasets.mount-path", "/data");
+        c.put("athanor.kubernetes.volumes.datasets.read-only", "true");
+        c.put("athanor.kubernetes.volumes.outputs.claim-name", "athanor-outputs");
+        c.put("athanor.kubernetes.volumes.outputs.mount-path", "/outputs");
+        c.put("athanor.kubernetes.volumes.outputs.read-only", "false");
         c.put("quarkus.log.category.\"io.fabric8.mockwebserver\".level", "WARN");
         c.put("athanor.dispatch.refusal-backoff", "1s");
         // path roots (issue 8, defect 4): the worker pods get them to confine spec paths again
