@@ -145,6 +145,17 @@ public final class Stack implements AutoCloseable {
         kafka = KafkaService.start(options.home().resolve("kafka"), kafka.brokerPort(), kafka.controllerPort());
     }
 
+    /** Stops PostgreSQL, keeping its data and port (fault tests). */
+    public synchronized void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    /** Starts PostgreSQL again on the same port and data after {@link #stopPostgres()}. */
+    public synchronized void startPostgres() throws IOException {
+        postgres = PostgresService.start(options.home().resolve("pg"), postgres.port(), postgres.database(),
+                logs(options.home()).resolve("postgres.log"));
+    }
+
     /** The admin token file of this stack's home. */
     public Path adminTokenFile() {
         return options.home().resolve(AdminToken.FILE);

@@ -31,11 +31,13 @@ class RestartIT {
 
     @TempDir
     Path home;
-    private final List<Process> children = new ArrayList<>();
+    private LabelingRig rig;
 
     @AfterEach
-    void stopChildren() {
-        children.forEach(Process::destroyForcibly);
+    void stopRig() {
+        if (rig != null) {
+            rig.stop();
+        }
     }
 
     @Test
@@ -45,36 +47,16 @@ class RestartIT {
         Path worker = repo.workerJar();
         assertTrue(Files.isRegularFile(cp) && Files.isRegularFile(worker),
                 "build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-
-        Path data = home.resolve("data");
-        Process gen = new ProcessBuilder(java, "-cp", worker.toString(), "dev.athanor.worker.demo.DemoDataset",
-                data.toString(), "30", "5").redirectErrorStream(true).redirectOutput(home.resolve("gen.log").toFile()).start();
-        assertThat(gen.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(gen.exitValue()).isZero();
-
         // A slow VLM (test double for a vLLM server): ~0.3 s per image keeps the labeling workers busy for a while.
-        int vlmPort = Ports.free();
-        ProcessBuilder vpb = new ProcessBuilder(java, "-cp", worker.toString(),
-                "dev.athanor.worker.testdouble.VlmTestDouble", String.valueOf(vlmPort))
-                .redirectErrorStream(true).redirectOutput(home.resolve("vlm.log").toFile());
-        vpb.environment().put("VLM_TEST_DOUBLE_DELAY_MS", "300");
-        children.add(vpb.start());
+        rig = LabelingRig.start(home, worker, 30, 300);
 
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Stack.Options o = new Stack.Options(home, Ports.free(), 2, "127.0.0.1", cp, worker, List.of(), Map.of(),
                 Duration.ofSeconds(180));
         try (Stack stack = Stack.start(o, new PrintStream(console, true, StandardCharsets.UTF_8))) {
             Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                try (var s = new java.net.Socket("127.0.0.1", vlmPort)) {
-                    return true;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            });
-            String adopted = submit(api, "survivor", data, vlmPort, 1);
-            String retried = submit(api, "orphan", data, vlmPort, 2);
+            String adopted = rig.submit(api, "survivor", 1);
+            String retried = rig.submit(api, "orphan", 2);
             for (String id : List.of(adopted, retried)) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> api.get("/api/v1/jobs/" + id).body()
                         .path("progress").path("step").asLong() > 0);
@@ -92,7 +74,7 @@ class RestartIT {
 
             for (String id : List.of(adopted, retried)) {
                 await().atMost(Duration.ofSeconds(180)).until(() ->
-                        terminal(api.get("/api/v1/jobs/" + id).body().path("state").asText()));
+                        LabelingRig.terminal(api.get("/api/v1/jobs/" + id).body().path("state").asText()));
             }
             JsonNode a = api.get("/api/v1/jobs/" + adopted).body();
             assertThat(a.path("state").asText()).as(a.toString()).isEqualTo("SUCCEEDED");
@@ -103,7 +85,7 @@ class RestartIT {
             for (String id : List.of(adopted, retried)) {
                 List<String> to = new ArrayList<>();
                 api.get("/api/v1/jobs/" + id + "/timeline").body().path("items").forEach(t -> to.add(t.path("to").asText()));
-                assertThat(to.stream().filter(RestartIT::terminal).count()).as("one terminal state in " + to).isEqualTo(1);
+                assertThat(to.stream().filter(LabelingRig::terminal).count()).as("one terminal state in " + to).isEqualTo(1);
             }
             List<String> reasons = new ArrayList<>();
             api.get("/api/v1/jobs/" + retried + "/timeline").body().path("items")
@@ -113,25 +95,10 @@ class RestartIT {
         }
     }
 
-    static boolean terminal(String state) {
-        return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED");
-    }
-
     private ProcessHandle workerOf(String jobId) throws Exception {
         Path pid = home.resolve("work").resolve(new AttemptKey(UUID.fromString(jobId), 1).name())
                 .resolve("worker-0").resolve("worker.pid");
         long p = Long.parseLong(Files.readAllLines(pid).get(0).trim());
         return ProcessHandle.of(p).orElseThrow();
-    }
-
-    private static String submit(Api api, String name, Path data, int vlmPort, int maxAttempts) throws Exception {
-        String body = """
-                {"name": "%s", "team": "default", "kind": "LABELING", "maxAttempts": %d, "retryBackoffSeconds": 0,
-                 "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",
-                          "model": "athanor-demo-vlm", "concurrency": 1}}
-                """.formatted(name, maxAttempts, data.resolve("images"), data.resolve(name + ".jsonl"), vlmPort);
-        Api.Response r = api.post("/api/v1/jobs", body);
-        assertThat(r.status()).as(r.raw()).isEqualTo(201);
-        return r.body().path("id").asText();
     }
 }

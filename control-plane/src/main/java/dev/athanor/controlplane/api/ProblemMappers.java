@@ -18,6 +18,9 @@ import java.util.List;
 /** Turns every error the API can raise into {@code application/problem+json}. */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    private static final long OUTAGE_WARNING_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private static final java.util.concurrent.atomic.AtomicLong lastOutageWarning =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - OUTAGE_WARNING_EVERY_NANOS - 1);
 
     @ServerExceptionMapper
     public Response invalid(InvalidSpecException e) {
@@ -72,6 +75,17 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Exception e) {
+        String outage = DatabaseUnavailable.reason(e);
+        if (outage != null) {
+            long now = System.nanoTime();
+            long last = lastOutageWarning.get();
+            if (now - last > OUTAGE_WARNING_EVERY_NANOS && lastOutageWarning.compareAndSet(last, now)) {
+                LOG.warnf("answering 503 while the database is unavailable: %s (%s)", outage, e.getMessage());
+            }
+            return Response.fromResponse(Problem.response(503, "Service unavailable", outage
+                    + "; retry in a few seconds (a submission with an idempotencyKey is safe to send again)"))
+                    .header("Retry-After", "5").build();
+        }
         LOG.error("unhandled error", e);
         return Problem.response(500, "Internal error", "the server failed to handle the request; see its log");
     }

@@ -1,0 +1,160 @@
+package dev.athanor.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault test (hardening issue): while labeling jobs run and a client keeps submitting, PostgreSQL is restarted
+ * (down for 20 s), then switched read-only for 60 s. No acknowledged submission is lost, the running jobs end once
+ * each and on their first attempt, every log line and metric point the workers delivered is stored, nothing is
+ * dead-lettered, and ingest resumes by itself.
+ */
+class PostgresOutageIT {
+    private static final Duration DOWN = Duration.ofSeconds(20);
+    private static final Duration READ_ONLY = Duration.ofSeconds(Long.getLong("athanor.fault.pg-read-only-seconds", 60));
+
+    @TempDir
+    Path home;
+    private LabelingRig rig;
+
+    @AfterEach
+    void stopRig() {
+        if (rig != null) {
+            rig.stop();
+        }
+    }
+
+    @Test
+    void aRestartAndAReadOnlyMinuteLoseNoAcknowledgedSubmissionAndNoEvent() throws Exception {
+        RepoLayout repo = new RepoLayout(Path.of(System.getProperty("athanor.repo", "..")));
+        assertTrue(Files.isRegularFile(repo.controlPlaneJar()) && Files.isRegularFile(repo.workerJar()),
+                "build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
+        rig = LabelingRig.start(home, repo.workerJar(), 60, 1000);
+        Stack.Options o = new Stack.Options(home, Ports.free(), 2, "127.0.0.1", repo.controlPlaneJar(),
+                repo.workerJar(), List.of(), Map.of(), Duration.ofSeconds(180));
+        try (Stack stack = Stack.start(o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+            Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
+            List<String> running = List.of(rig.submit(api, "pg-a", 1), rig.submit(api, "pg-b", 1));
+            for (String id : running) {
+                await().atMost(Duration.ofSeconds(120)).until(() -> api.get("/api/v1/jobs/" + id).body()
+                        .path("progress").path("step").asLong() > 0);
+            }
+
+            // A client submits all along: jobs that wait for a GPU this machine does not have, so they stay queued.
+            List<String> acknowledged = new CopyOnWriteArrayList<>();
+            Map<Integer, Integer> refusals = new ConcurrentHashMap<>();
+            AtomicBoolean submitting = new AtomicBoolean(true);
+            Thread client = new Thread(() -> {
+                for (int n = 0; submitting.get(); n++) {
+                    try {
+                        Api.Response r = api.post("/api/v1/jobs", """
+                                {"name": "queued-%d", "team": "default", "kind": "LABELING",
+                                 "resources": {"gpusPerWorker": 1},
+                                 "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",
+                                          "model": "athanor-demo-vlm"}}
+                                """.formatted(n, rig.data.resolve("images"), rig.data.resolve("q" + n + ".jsonl"),
+                                rig.vlmPort));
+                        if (r.status() == 201) {
+                            acknowledged.add(r.body().path("id").asText());
+                        } else {
+                            refusals.merge(r.status(), 1, Integer::sum);
+                        }
+                        Thread.sleep(100); // pacing of the load, not a wait for anything
+                    } catch (Exception e) {
+                        refusals.merge(-1, 1, Integer::sum);
+                    }
+                }
+            }, "submitter");
+            client.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 5);
+
+            stack.stopPostgres();
+            hold(DOWN, api, running);
+            stack.startPostgres();
+            await().atMost(Duration.ofSeconds(120)).until(() -> api.get("/api/v1/jobs/" + running.get(0)).status() == 200);
+
+            int beforeReadOnly = acknowledged.size();
+            readOnly(stack, true);
+            hold(READ_ONLY, api, running);
+            readOnly(stack, false);
+            await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() > beforeReadOnly + 5);
+            submitting.set(false);
+            client.join(30_000);
+
+            for (String id : running) {
+                await().atMost(Duration.ofSeconds(300)).until(() ->
+                        LabelingRig.terminal(api.get("/api/v1/jobs/" + id).body().path("state").asText()));
+                JsonNode j = api.get("/api/v1/jobs/" + id).body();
+                assertThat(j.path("state").asText()).as(j.toString()).isEqualTo("SUCCEEDED");
+                assertThat(j.path("attempt").asInt()).as("no retry: only the database failed").isEqualTo(1);
+                List<String> to = new ArrayList<>();
+                api.get("/api/v1/jobs/" + id + "/timeline").body().path("items").forEach(t -> to.add(t.path("to").asText()));
+                assertThat(to.stream().filter(LabelingRig::terminal).count()).as("one terminal state in " + to).isEqualTo(1);
+                rig.awaitStored(stack, id, rig.delivered(id, 1));
+            }
+            for (String id : acknowledged) {
+                assertThat(api.get("/api/v1/jobs/" + id).status()).as("acknowledged submission " + id).isEqualTo(200);
+            }
+            assertThat(refusals).as("the outages were felt by the client").isNotEmpty();
+            assertThat(refusals).as("refusals are 503 problems, never other 5xx (control plane log: %s)",
+                    keep(Stack.logs(home).resolve("control-plane.log"))).doesNotContainKeys(500, 502, 504);
+            assertThat(LabelingRig.deadLetters(stack)).as("dead-lettered events").isZero();
+            System.out.printf("PostgresOutageIT: %d submissions acknowledged and all kept; refused: %s%n",
+                    acknowledged.size(), refusals);
+        }
+    }
+
+    /** Lets the fault last {@code length}; meanwhile the API keeps answering (errors allowed) and no job fails. */
+    private static void hold(Duration length, Api api, List<String> running) {
+        Instant end = Instant.now().plus(length);
+        await().atMost(length.plusSeconds(60)).pollInterval(Duration.ofSeconds(5)).until(() -> {
+            for (String id : running) {
+                Api.Response r = api.get("/api/v1/jobs/" + id);
+                if (r.status() == 200) {
+                    assertThat(r.body().path("state").asText()).as(r.raw()).isNotIn("FAILED", "CANCELLED");
+                }
+            }
+            return Instant.now().isAfter(end);
+        });
+    }
+
+    /** A copy of {@code log} that outlives the test's temporary home. */
+    private static Path keep(Path log) throws java.io.IOException {
+        Path copy = Path.of("target", "PostgresOutageIT-control-plane.log").toAbsolutePath();
+        Files.createDirectories(copy.getParent());
+        Files.copy(log, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return copy;
+    }
+
+    /** Switches the whole server read-only (or back) for every session, pooled ones included. */
+    private static void readOnly(Stack stack, boolean on) throws Exception {
+        try (Connection c = stack.postgres().connect(); Statement s = c.createStatement()) {
+            s.execute("set default_transaction_read_only = off");
+            s.execute(on ? "alter system set default_transaction_read_only = on"
+                    : "alter system reset default_transaction_read_only");
+            s.execute("select pg_reload_conf()");
+        }
+    }
+}
