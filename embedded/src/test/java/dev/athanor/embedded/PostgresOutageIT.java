@@ -62,7 +62,7 @@ class PostgresOutageIT {
                         .path("progress").path("step").asLong() > 0);
             }
 
-            // A client submits all along: jobs that wait for a GPU this machine does not have, so they stay queued.
+            // A client submits all along: jobs that ask for a GPU this machine does not have (none of them runs).
             List<String> acknowledged = new CopyOnWriteArrayList<>();
             Map<Integer, Integer> refusals = new ConcurrentHashMap<>();
             AtomicBoolean submitting = new AtomicBoolean(true);
