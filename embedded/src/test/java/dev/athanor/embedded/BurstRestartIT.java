@@ -1,13 +1,9 @@
 package dev.athanor.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,7 +25,6 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fault test (hardening issue): the control plane is SIGKILLed in the middle of a 1,000-job burst on the local
@@ -47,25 +42,11 @@ class BurstRestartIT {
 
     @TempDir
     Path home;
-    private LabelingRig rig;
-
-    @AfterEach
-    void stopRig() {
-        if (rig != null) {
-            rig.stop();
-        }
-    }
-
     @Test
     void killingTheControlPlaneMidBurstLosesNoJobAndRunsNoneTwice() throws Exception {
-        RepoLayout repo = new RepoLayout(Path.of(System.getProperty("athanor.repo", "..")));
-        assertTrue(Files.isRegularFile(repo.controlPlaneJar()) && Files.isRegularFile(repo.workerJar()),
-                "build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
-        rig = LabelingRig.start(home, repo.workerJar(), 8, 100);
-        Stack.Options o = new Stack.Options(home, Ports.free(), 2, "127.0.0.1", repo.controlPlaneJar(),
-                repo.workerJar(), List.of(), Map.of(), Duration.ofSeconds(180));
-        try (Stack stack = Stack.start(o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
-            Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
+        try (LabelingRig rig = LabelingRig.start(home, 8, 100)) {
+            Stack stack = rig.stack;
+            Api api = rig.api;
             Map<String, String> idByKey = new ConcurrentHashMap<>();
             Map<String, Set<String>> idsSeen = new ConcurrentHashMap<>();
             AtomicInteger retries = new AtomicInteger();
@@ -76,7 +57,7 @@ class BurstRestartIT {
                 done.add(clients.submit(() -> {
                     for (int i = next.getAndIncrement(); i < JOBS; i = next.getAndIncrement()) {
                         String key = "burst-" + i;
-                        String body = body(i, key);
+                        String body = body(rig, i, key);
                         while (true) {
                             try {
                                 Api.Response r = api.post("/api/v1/jobs", body);
@@ -148,7 +129,7 @@ class BurstRestartIT {
         }
     }
 
-    private String body(int i, String key) {
+    private static String body(LabelingRig rig, int i, String key) {
         String common = """
                 "name": "%s", "team": "default", "kind": "LABELING", "idempotencyKey": "%s", "maxAttempts": 2,
                 "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",

@@ -2,25 +2,19 @@ package dev.athanor.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.athanor.common.launch.AttemptKey;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Crash safety of the whole stack: the control plane is killed (SIGKILL) while jobs run. One worker keeps running
@@ -31,32 +25,14 @@ class RestartIT {
 
     @TempDir
     Path home;
-    private LabelingRig rig;
-
-    @AfterEach
-    void stopRig() {
-        if (rig != null) {
-            rig.stop();
-        }
-    }
-
     @Test
     void killingTheControlPlaneMidRunLosesNoJob() throws Exception {
-        RepoLayout repo = new RepoLayout(Path.of(System.getProperty("athanor.repo", "..")));
-        Path cp = repo.controlPlaneJar();
-        Path worker = repo.workerJar();
-        assertTrue(Files.isRegularFile(cp) && Files.isRegularFile(worker),
-                "build the control plane and worker first (./mvnw -B -q -pl control-plane,worker -am package -DskipTests)");
         // A slow VLM (test double for a vLLM server): ~0.3 s per image keeps the labeling workers busy for a while.
-        rig = LabelingRig.start(home, worker, 30, 300);
-
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        Stack.Options o = new Stack.Options(home, Ports.free(), 2, "127.0.0.1", cp, worker, List.of(), Map.of(),
-                Duration.ofSeconds(180));
-        try (Stack stack = Stack.start(o, new PrintStream(console, true, StandardCharsets.UTF_8))) {
-            Api api = new Api(stack.apiUrl(), Api.tokenFor(home));
-            String adopted = rig.submit(api, "survivor", 1);
-            String retried = rig.submit(api, "orphan", 2);
+        try (LabelingRig rig = LabelingRig.start(home, 30, 300)) {
+            Stack stack = rig.stack;
+            Api api = rig.api;
+            String adopted = rig.submit("survivor", 1);
+            String retried = rig.submit("orphan", 2);
             for (String id : List.of(adopted, retried)) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> api.get("/api/v1/jobs/" + id).body()
                         .path("progress").path("step").asLong() > 0);
