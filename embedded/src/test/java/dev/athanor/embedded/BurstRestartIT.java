@@ -58,22 +58,24 @@ class BurstRestartIT {
                     for (int i = next.getAndIncrement(); i < JOBS; i = next.getAndIncrement()) {
                         String key = "burst-" + i;
                         String body = body(rig, i, key);
-                        while (true) {
-                            try {
-                                Api.Response r = api.post("/api/v1/jobs", body);
-                                if (r.status() == 201 || r.status() == 200) {
-                                    String id = r.body().path("id").asText();
-                                    idByKey.putIfAbsent(key, id);
-                                    idsSeen.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(id);
-                                    break;
-                                }
-                                assertThat(r.status()).as(r.raw()).isGreaterThanOrEqualTo(500);
-                            } catch (java.io.IOException e) {
-                                // the control plane is down: send the same key again
-                            }
-                            retries.incrementAndGet();
-                            Thread.sleep(200); // the client's backoff before it resends, not a wait for a state
-                        }
+                        // resend the same key until it is answered (the control plane may be down meanwhile)
+                        await().atMost(Duration.ofMinutes(5)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                                .until(() -> {
+                                    try {
+                                        Api.Response r = api.post("/api/v1/jobs", body);
+                                        if (r.status() == 201 || r.status() == 200) {
+                                            String id = r.body().path("id").asText();
+                                            idByKey.putIfAbsent(key, id);
+                                            idsSeen.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(id);
+                                            return true;
+                                        }
+                                        assertThat(r.status()).as(r.raw()).isGreaterThanOrEqualTo(500);
+                                    } catch (java.io.IOException e) {
+                                        // the control plane is down
+                                    }
+                                    retries.incrementAndGet();
+                                    return false;
+                                });
                     }
                     return null;
                 }));

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,29 +47,27 @@ class PostgresOutageIT {
             // A client submits all along: jobs that ask for a GPU this machine does not have (none of them runs).
             List<String> acknowledged = new CopyOnWriteArrayList<>();
             Map<Integer, Integer> refusals = new ConcurrentHashMap<>();
-            AtomicBoolean submitting = new AtomicBoolean(true);
-            Thread client = new Thread(() -> {
-                for (int n = 0; submitting.get(); n++) {
-                    try {
-                        Api.Response r = api.post("/api/v1/jobs", """
-                                {"name": "queued-%d", "team": "default", "kind": "LABELING",
-                                 "resources": {"gpusPerWorker": 1},
-                                 "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",
-                                          "model": "athanor-demo-vlm"}}
-                                """.formatted(n, rig.data.resolve("images"), rig.data.resolve("q" + n + ".jsonl"),
-                                rig.vlmPort));
-                        if (r.status() == 201) {
-                            acknowledged.add(r.body().path("id").asText());
-                        } else {
-                            refusals.merge(r.status(), 1, Integer::sum);
-                        }
-                        Thread.sleep(100); // pacing of the load, not a wait for anything
-                    } catch (Exception e) {
-                        refusals.merge(-1, 1, Integer::sum);
+            AtomicInteger sent = new AtomicInteger();
+            ScheduledExecutorService client = Executors.newSingleThreadScheduledExecutor();
+            client.scheduleWithFixedDelay(() -> {
+                int n = sent.getAndIncrement();
+                try {
+                    Api.Response r = api.post("/api/v1/jobs", """
+                            {"name": "queued-%d", "team": "default", "kind": "LABELING",
+                             "resources": {"gpusPerWorker": 1},
+                             "spec": {"inputDir": "%s", "outputFile": "%s", "endpoint": "http://127.0.0.1:%d/v1",
+                                      "model": "athanor-demo-vlm"}}
+                            """.formatted(n, rig.data.resolve("images"), rig.data.resolve("q" + n + ".jsonl"),
+                            rig.vlmPort));
+                    if (r.status() == 201) {
+                        acknowledged.add(r.body().path("id").asText());
+                    } else {
+                        refusals.merge(r.status(), 1, Integer::sum);
                     }
+                } catch (Exception e) {
+                    refusals.merge(-1, 1, Integer::sum);
                 }
-            }, "submitter");
-            client.start();
+            }, 0, 100, TimeUnit.MILLISECONDS);
             await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 5);
 
             stack.stopPostgres();
@@ -79,8 +80,8 @@ class PostgresOutageIT {
             hold(READ_ONLY, api, running);
             readOnly(stack, false);
             await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() > beforeReadOnly + 5);
-            submitting.set(false);
-            client.join(30_000);
+            client.shutdown();
+            assertThat(client.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
 
             for (String id : running) {
                 rig.awaitSucceededOnceOnTheFirstAttempt(id, Duration.ofSeconds(300));
