@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The launcher against a real etcd + kube-apiserver + kube-scheduler (built by k8s-cluster/build.sh) with simulated
- * GPU nodes whose "kubelet" runs the real worker jar. Skipped when the binaries or the worker jar are absent.
+ * GPU nodes whose "kubelet" runs the real worker jar. Fails when the binaries or the worker jar are absent
+ * ({@code -DskipClusterTests} leaves it out).
  * Run: {@code k8s-cluster/build.sh && ./mvnw -pl worker -am package -DskipTests && ./mvnw -pl k8s -Pk8s-cluster verify}
  */
 class KubernetesClusterIT {
@@ -198,8 +199,13 @@ class KubernetesClusterIT {
     void gpuTypeSelectorIsHonoured() throws Exception {
         LaunchRequest req = fineTune(1, 1, "a100", 1, Duration.ZERO);
         launcher.launch(req);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !pods(req.key()).isEmpty()
-                && pods(req.key()).get(0).getSpec().getNodeName() != null);
+        // 120 s like the other waits here: the scheduler's backoff for a pod it tried before its node was free can
+        // outlast 30 s on a loaded machine; the message names what the pod looked like
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+            List<Pod> p = pods(req.key());
+            assertThat(p).as("the a100 pod").isNotEmpty();
+            assertThat(p.get(0).getSpec().getNodeName()).as("bound; status %s", p.get(0).getStatus()).isNotNull();
+        });
         assertThat(nodeOf(req.key())).isEqualTo("a100-a");
         assertThat(awaitExit(req.key(), Duration.ofSeconds(120)).succeeded()).isTrue();
     }
